@@ -1,0 +1,95 @@
+"""`site.yaml` and `tags.yaml` → typed, frozen settings.
+
+Settings are validated by pydantic with unknown keys forbidden, so a typo in a
+setting is an error instead of a silently ignored value.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from generator.errors import Problem
+from generator.sources import Loaded, load_yaml
+from generator.validation import problem_at, validate_model
+
+TAG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+def _absolute_http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an absolute http(s) URL, like https://example.org/papers/")
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise ValueError("must not contain spaces or control characters")
+    return value if value.endswith("/") else value + "/"
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class SiteConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    title: Text
+    description: str = ""
+    base_url: Annotated[str, AfterValidator(_absolute_http_url)]
+    id: Annotated[str, StringConstraints(min_length=1, pattern=r"^\S+$")]
+    language: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")] = "en"
+    author: str = ""
+    per_page: Annotated[int, Field(ge=1, le=1000)] = 30
+    feed_items: Annotated[int, Field(ge=1, le=10000)] = 50
+    theme: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$")] = "default"
+    search: bool = True
+
+    @property
+    def base_path(self) -> str:
+        """The URL path the site lives under: "/" or "/repo/"."""
+        return urlsplit(self.base_url).path or "/"
+
+
+def load_site(content: Path) -> tuple[SiteConfig | None, list[Problem]]:
+    path = content / "site.yaml"
+    if not path.is_file():
+        return None, [Problem(str(path), message="missing site.yaml",
+                              hint="every content folder needs one; see FORMAT.md")]
+    loaded = load_yaml(path)
+    if loaded.problem:
+        return None, [loaded.problem]
+    if isinstance(loaded.data, dict) and "id" not in loaded.data:
+        # Say why `id` matters: it is what keeps feed readers from showing items twice.
+        return None, [Problem(loaded.shown, message="missing required key 'id'",
+                              hint="set a fixed id such as 'tag:example.org,2025:papers'; "
+                                   "feed ids derive from it and must never change")]
+    return validate_model(SiteConfig, loaded, "site.yaml")
+
+
+def load_tags(content: Path) -> tuple[dict[str, str], list[Problem]]:
+    """The tag vocabulary: tag -> one-line description."""
+    path = content / "tags.yaml"
+    if not path.is_file():
+        return {}, []
+    loaded = load_yaml(path)
+    if loaded.problem:
+        return {}, [loaded.problem]
+    return _check_tags(loaded)
+
+
+def _check_tags(loaded: Loaded) -> tuple[dict[str, str], list[Problem]]:
+    if not isinstance(loaded.data, dict):
+        return {}, [Problem(loaded.shown, message="tags.yaml must map each tag to a one-line description")]
+    tags, problems = {}, []
+    for tag, description in loaded.data.items():
+        if not isinstance(tag, str) or not re.match(TAG_PATTERN, tag):
+            problems.append(problem_at(loaded, (tag,), f"bad tag name {tag!r}",
+                                       "use lowercase words joined by '-', like 'math-reasoning'",
+                                       on_key=True))
+        elif not isinstance(description, str) or not description.strip():
+            problems.append(problem_at(loaded, (tag,), f"tag '{tag}' needs a one-line description"))
+        else:
+            tags[tag] = description.strip()
+    return tags, problems

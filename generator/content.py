@@ -1,0 +1,94 @@
+"""Read a whole content folder: settings, tag vocabulary, every entry, cross-checks.
+
+This is the "read → validate" half of the pipeline. It collects every problem
+and reports them together; it never writes anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from generator.config import SiteConfig, load_site, load_tags
+from generator.entries import check_across, find_entry_files, read_entry
+from generator.errors import BuildFailed, Problem
+from generator.models import Content, Paper
+
+
+@dataclass
+class Checked:
+    """The outcome of reading a content folder; `problems` empty means all good."""
+
+    site: SiteConfig | None
+    content: Content
+    problems: list[Problem] = field(default_factory=list)
+    entries_checked: int = 0
+
+
+def find_content_root(path: Path) -> Path | None:
+    """The content folder holding `path`: the nearest folder, going up, with site.yaml."""
+    path = path.resolve()
+    for folder in (path, *path.parents):
+        if (folder / "site.yaml").is_file():
+            return folder
+    return None
+
+
+def read_content(content: Path, today: date, only: set[Path] | None = None) -> Checked:
+    """Read and validate everything under `content`.
+
+    `only` limits the reported problems to those files (as pre-commit passes
+    them), while duplicates are still checked against the whole folder.
+    """
+    site, problems = load_site(content)
+    tags, tag_problems = load_tags(content)
+    problems += tag_problems
+    paths, layout_problems = find_entry_files(content)
+    problems += layout_problems
+    has_vocabulary = (content / "tags.yaml").is_file()
+    papers: list[Paper] = []
+    for path in paths:
+        result = read_entry(path, tags if has_vocabulary else None, today)
+        problems += result.problems
+        if result.paper:
+            papers.append(result.paper)
+    problems += check_across(papers)
+    if only is not None:
+        wanted = {p.resolve() for p in only}
+        problems = [p for p in problems if Path(p.path).resolve() in wanted]
+    papers.sort(key=lambda p: p.sort_key)
+    checked_count = len(paths) if only is None else len([p for p in paths if p.resolve() in wanted])
+    return Checked(site, Content(tuple(papers), tags), problems, checked_count)
+
+
+def load_valid_content(content: Path, today: date) -> tuple[SiteConfig, Content]:
+    """Everything, or BuildFailed with every problem."""
+    checked = read_content(content, today)
+    if checked.problems or checked.site is None:
+        raise BuildFailed(checked.problems)
+    return checked.site, checked.content
+
+
+def validate_paths(paths: list[Path], today: date) -> Checked:
+    """`paperfeed validate PATH...`: content folders, or entry files inside one."""
+    if not paths:
+        paths = [Path("content")]
+    results = []
+    folders = [p for p in paths if p.is_dir()]
+    files = [p for p in paths if not p.is_dir()]
+    for folder in folders:
+        results.append(read_content(folder, today))
+    by_root: dict[Path, set[Path]] = {}
+    for file in files:
+        root = find_content_root(file.parent)
+        if root is None or not file.exists():
+            missing = "no such file" if not file.exists() else "not inside a content folder (no site.yaml above it)"
+            results.append(Checked(None, Content(()), [Problem(str(file), message=missing)]))
+            continue
+        by_root.setdefault(root, set()).add(file)
+    for root, wanted in sorted(by_root.items()):
+        results.append(read_content(root, today, only=wanted))
+    problems = sorted({p for r in results for p in r.problems})
+    papers = tuple(p for r in results for p in r.content.papers)
+    return Checked(None, Content(papers), problems, sum(r.entries_checked for r in results))

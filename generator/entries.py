@@ -1,0 +1,242 @@
+"""Paper entries: one YAML file → a `Paper` or problems; then cross-entry checks.
+
+Per-field rules live in the pydantic model `PaperEntry` (unknown keys
+forbidden, strict types). Rules that need more than one field, the file's
+path, the tag vocabulary or "today" are checked here, after the model.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from generator.config import TAG_PATTERN
+from generator.errors import Problem
+from generator.models import Paper
+from generator.slugs import PAPER_SLUG
+from generator.sources import Loaded, load_yaml, locate, shown_path
+from generator.validation import problem_at, validate_model
+
+LINK_KINDS = ("pdf", "code", "project", "paper", "video", "data", "demo", "blog")
+ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
+TODO_MARK = "TODO"
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"must be an http(s) URL, got {value!r}")
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise ValueError("must not contain spaces or control characters")
+    return value
+
+
+Url = Annotated[str, AfterValidator(_http_url)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Day = Annotated[date, Field(strict=False)]  # YAML gives "2025-12-09" as text: parse ISO dates
+
+
+class Links(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    pdf: Url | None = None
+    code: Url | None = None
+    project: Url | None = None
+    paper: Url | None = None
+    video: Url | None = None
+    data: Url | None = None
+    demo: Url | None = None
+    blog: Url | None = None
+
+
+class PaperEntry(BaseModel):
+    """One paper entry exactly as FORMAT.md describes it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    authors: list[Name] | None = None
+    author_count: Annotated[int, Field(ge=1)] | None = None
+    organization: Name | None = None
+    published: Day | None = None
+    added: Day
+    abstract: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+    arxiv: Annotated[str, StringConstraints(pattern=ARXIV_ID.pattern)] | None = None
+    links: Links | None = None
+    tags: list[Annotated[str, StringConstraints(pattern=TAG_PATTERN)]] | None = None
+    upvotes: Annotated[int, Field(ge=0)] = 0
+    submitted_by: Name | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class EntryResult:
+    paper: Paper | None
+    problems: list[Problem]
+
+
+def read_entry(path: Path, tags: dict[str, str] | None, today: date) -> EntryResult:
+    """Read, parse and check one entry file. `tags` None means: no vocabulary check."""
+    loaded = load_yaml(path)
+    if loaded.problem:
+        return EntryResult(None, [loaded.problem])
+    entry, problems = validate_model(PaperEntry, loaded, "a paper entry")
+    problems += _check_todo_marks(loaded)
+    if entry is None:
+        return EntryResult(None, problems)
+    problems += _check_fields(loaded, entry, tags, today)
+    problems += _check_location(loaded, entry)
+    if problems:
+        return EntryResult(None, problems)
+    return EntryResult(_to_paper(loaded, entry), [])
+
+
+def _check_todo_marks(loaded: Loaded) -> list[Problem]:
+    """`paperfeed new --offline` leaves TODO markers; they must be replaced before merging."""
+    if not isinstance(loaded.data, dict) or TODO_MARK not in (loaded.text or ""):
+        return []
+    return [
+        problem_at(loaded, (key,), f"'{key}' still holds a {TODO_MARK} marker",
+                   "replace it with the paper's real value")
+        for key, value in loaded.data.items()
+        if isinstance(value, str) and value.lstrip().startswith(TODO_MARK)
+    ]
+
+
+def _check_fields(loaded: Loaded, entry: PaperEntry, tags: dict[str, str] | None,
+                  today: date) -> list[Problem]:
+    problems = []
+    if entry.published and entry.added < entry.published:
+        problems.append(problem_at(loaded, ("added",),
+                                   f"'added' ({entry.added}) is before 'published' ({entry.published})",
+                                   "a paper can only be featured after it appeared"))
+    if entry.added > today:
+        problems.append(problem_at(loaded, ("added",),
+                                   f"'added' ({entry.added}) is in the future (today is {today})"))
+    if entry.authors and entry.author_count is not None and entry.author_count != len(entry.authors):
+        problems.append(problem_at(loaded, ("author_count",),
+                                   f"'author_count' is {entry.author_count} but {len(entry.authors)} "
+                                   "authors are listed", "remove author_count or make them agree"))
+    seen: set[str] = set()
+    for index, tag in enumerate(entry.tags or ()):
+        if tag in seen:
+            problems.append(problem_at(loaded, ("tags", index), f"tag '{tag}' is listed twice"))
+        elif tags is not None and tag not in tags:
+            problems.append(problem_at(loaded, ("tags", index), f"unknown tag '{tag}'",
+                                       "add it to content/tags.yaml with a one-line description "
+                                       "in the same pull request"))
+        seen.add(tag)
+    return problems
+
+
+def _check_location(loaded: Loaded, entry: PaperEntry) -> list[Problem]:
+    problems = []
+    slug, year = loaded.path.stem, loaded.path.parent.name
+    if not PAPER_SLUG.match(slug):
+        problems.append(Problem(loaded.shown, message=f"bad file name '{loaded.path.name}'",
+                                hint="the slug must be lowercase letters, digits and '-', "
+                                     "at most 80 characters, like 'vlad-buff-fast-aggregation.yaml'"))
+    if year != str(entry.added.year):
+        problems.append(problem_at(loaded, ("added",),
+                                   f"entry is in folder '{year}' but was added in {entry.added.year}",
+                                   f"move it to papers/{entry.added.year}/"))
+    return problems
+
+
+def _to_paper(loaded: Loaded, entry: PaperEntry) -> Paper:
+    links = entry.links.model_dump(exclude_none=True) if entry.links else {}
+    arxiv = ARXIV_ID.match(entry.arxiv).group(1) if entry.arxiv else None
+    return Paper(
+        slug=loaded.path.stem,
+        source=loaded.shown,
+        title=" ".join(entry.title.split()),
+        added=entry.added,
+        abstract=entry.abstract,
+        authors=tuple(entry.authors or ()),
+        author_count=entry.author_count,
+        organization=entry.organization,
+        published=entry.published,
+        arxiv=arxiv,
+        links=tuple((kind, links[kind]) for kind in LINK_KINDS if kind in links),
+        tags=tuple(entry.tags or ()),
+        upvotes=entry.upvotes,
+        submitted_by=entry.submitted_by,
+        note=entry.note,
+    )
+
+
+# --- the content folder as a whole -------------------------------------------------
+
+ALLOWED_TOP = {"site.yaml", "tags.yaml", "paper.schema.json"}
+
+
+def find_entry_files(content: Path) -> tuple[list[Path], list[Problem]]:
+    """Every paper entry file under content/, sorted; stray YAML files are problems."""
+    content_root = content.resolve()
+    found, problems = [], []
+    for folder, dirs, files in os.walk(content):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        here = Path(folder)
+        relative = here.relative_to(content).parts
+        for name in sorted(files):
+            path = here / name
+            if name.startswith("."):
+                continue
+            if path.is_symlink() and not path.resolve().is_relative_to(content_root):
+                problems.append(Problem(shown_path(path), message="symlink points outside the content folder",
+                                        hint="copy the file in instead"))
+                continue
+            if not name.endswith((".yaml", ".yml")):
+                continue
+            in_year = len(relative) == 2 and relative[0] == "papers" and re.fullmatch(r"\d{4}", relative[1])
+            if in_year and name.endswith(".yaml"):
+                found.append(path)
+            elif not relative and name in ALLOWED_TOP:
+                continue
+            elif name.endswith(".yml") and in_year:
+                problems.append(Problem(shown_path(path), message="paper entries end in '.yaml', not '.yml'",
+                                        hint=f"rename it to {path.stem}.yaml"))
+            else:
+                problems.append(Problem(shown_path(path), message="YAML file outside papers/<YYYY>/",
+                                        hint="paper entries live in content/papers/<year added>/<slug>.yaml"))
+        for name in dirs:
+            path = here / name
+            if path.is_symlink() and not path.resolve().is_relative_to(content_root):
+                problems.append(Problem(shown_path(path), message="symlink points outside the content folder"))
+        dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
+    return found, problems
+
+
+def check_across(papers: list[Paper]) -> list[Problem]:
+    """Rules between entries: unique slugs and unique arXiv ids."""
+    problems = []
+    by_slug: dict[str, Paper] = {}
+    by_arxiv: dict[str, Paper] = {}
+    for paper in sorted(papers, key=lambda p: p.source):
+        first = by_slug.setdefault(paper.slug, paper)
+        if first is not paper:
+            problems.append(Problem(paper.source, message=f"slug '{paper.slug}' is already used by {first.source}",
+                                    hint="two entries cannot share a file name, even in different years"))
+        if paper.arxiv:
+            first = by_arxiv.setdefault(paper.arxiv, paper)
+            if first is not paper:
+                line, col = _position_of(paper.source, ("arxiv",))
+                problems.append(Problem(paper.source, line, col,
+                                        f"arXiv id {paper.arxiv} is already in {first.source}",
+                                        hint="this paper is already in the feed"))
+    return problems
+
+
+def _position_of(shown: str, loc: tuple) -> tuple[int, int]:
+    """Re-read a (good) entry only to point at a value in a cross-entry problem."""
+    try:
+        return locate(Path(shown).read_text(encoding="utf-8"), loc)
+    except OSError:
+        return 1, 1
