@@ -10,8 +10,9 @@ from pathlib import Path
 import click
 
 from generator import __version__
+from generator.build import build_site
 from generator.content import validate_paths
-from generator.errors import Problem
+from generator.errors import BuildFailed, Problem
 
 
 def _today() -> date:
@@ -48,3 +49,39 @@ def validate(paths: tuple[Path, ...], output_format: str) -> None:
     click.echo(f"{checked.entries_checked} {noun}, {count} problem{'' if count == 1 else 's'}",
                err=bool(count))
     sys.exit(1 if checked.problems else 0)
+
+
+def _report_failure(failure: BuildFailed, output_format: str = "text") -> None:
+    for problem in failure.problems:
+        click.echo(_github_annotation(problem) if output_format == "github" else str(problem), err=True)
+    count = len(failure.problems)
+    click.echo(f"build failed: {count} problem{'' if count == 1 else 's'}; nothing was published", err=True)
+
+
+def _require_site(content: Path) -> None:
+    if not (content / "site.yaml").is_file():
+        raise click.ClickException(
+            f"no site here: expected {content / 'site.yaml'} "
+            "(run paperfeed inside a site, pass --content DIR, or create one with 'paperfeed init DIR')")
+
+
+@main.command()
+@click.option("--content", type=click.Path(path_type=Path), default=Path("content"), show_default=True,
+              help="The content folder (site.yaml, tags.yaml, papers/).")
+@click.option("--output", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
+              help="Where the site is written; replaced only when the build succeeds.")
+@click.option("-v", "--verbose", is_flag=True, help="List each stage with its time.")
+def build(content: Path, output: Path, verbose: bool) -> None:
+    """Build the site and its feeds from CONTENT into OUTPUT."""
+    _require_site(content)
+    try:
+        result = build_site(content, output, _today())
+    except BuildFailed as failure:
+        _report_failure(failure)
+        sys.exit(1)
+    if verbose:
+        for name, seconds in result.stages:
+            click.echo(f"  {name:<20} {seconds:7.3f} s")
+    click.echo(f"{result.papers} papers, {result.pages} pages, {result.feeds} feeds "
+               f"in {result.seconds:.2f} s ({result.stats.written} written, "
+               f"{result.stats.unchanged} unchanged, {result.stats.removed} removed) → {output}")

@@ -1,0 +1,192 @@
+"""Page views → HTML, in memory. One function per kind of page.
+
+Each page's template context is `site`, `page` (a PageMeta) and the
+kind-specific names listed in each function's call to `_render`. That is
+the whole contract between the generator and a theme.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import jinja2
+from markupsafe import Markup
+
+from generator.config import SiteConfig
+from generator.index import (
+    MAIN_FEEDS, Group, Page, SiteIndex, group_feed_urls, output_path, paginate,
+)
+from generator.views import FeedLink, Link, PaperView, SiteView
+from generator.writer import SiteFiles
+
+FEED_TITLES = {"application/atom+xml": "Atom", "application/rss+xml": "RSS", "application/feed+json": "JSON Feed"}
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What <head> needs, for every page."""
+
+    title: str  # the document title, without the site's name
+    url: str  # site-relative
+    description: str
+    feeds: tuple[FeedLink, ...]
+    kind: str  # home | day | week | month | tag | author | organization | paper | tags | 404 | ...
+    prev_url: str | None = None  # rel=prev / rel=next of paginated listings
+    next_url: str | None = None
+    og_type: str = "website"
+    jsonld: Markup | None = None
+    noindex: bool = False
+
+
+@dataclass(frozen=True)
+class Pagination:
+    number: int
+    count: int
+    prev_url: str | None
+    next_url: str | None
+
+
+@dataclass
+class Renderer:
+    env: jinja2.Environment
+    site: SiteConfig
+    site_view: SiteView
+    index: SiteIndex
+    views: dict[str, PaperView]
+    related: dict[str, tuple]
+    out: SiteFiles
+    main_feeds: tuple[FeedLink, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        base = self.site.base_path
+        self.env.globals.update(
+            url=lambda path="": base + path,
+            abs_url=lambda path="": self.site.base_url + path,
+        )
+        self.main_feeds = tuple(FeedLink(f"{self.site.title} ({FEED_TITLES[mime]})", url, mime)
+                                for url, mime in MAIN_FEEDS)
+
+    def _render(self, template: str, page: PageMeta, **context) -> None:
+        html = self.env.get_template(template).render(site=self.site_view, page=page, **context)
+        self.out.add(output_path(page.url), html)
+
+    def _cards(self, papers) -> tuple[PaperView, ...]:
+        return tuple(self.views[p.slug] for p in papers)
+
+    # --- listings -----------------------------------------------------------------
+
+    def home(self) -> None:
+        newest = self.index.days[0] if self.index.days else None
+        papers = newest.papers[: self.site.per_page] if newest else ()
+        earlier = tuple(Link(day.name, day.url) for day in self.index.days[1:31])
+        page = PageMeta(self.site.title, "", self.site.description or self.site.title, self.main_feeds, "home")
+        self._render("home.html", page, day=_group_link(newest), papers=self._cards(papers),
+                     total=len(newest.papers) if newest else 0, earlier_days=earlier,
+                     more_days=max(0, len(self.index.days) - 31))
+
+    def listing(self, group: Group, heading: str, description: str,
+                prev_link: Link | None = None, next_link: Link | None = None) -> None:
+        feeds = tuple(FeedLink(f"{heading} ({FEED_TITLES[mime]})", url, mime)
+                      for url, mime in group_feed_urls(group)) + self.main_feeds
+        for page_ in paginate(group.papers, group.url, self.site.per_page):
+            title = heading if page_.number == 1 else f"{heading} (page {page_.number} of {page_.count})"
+            page = PageMeta(title, page_.url, description, feeds, group.kind, page_.prev_url, page_.next_url)
+            self._render("listing.html", page, group=_group_link(group), heading=heading, description=description,
+                         kind=group.kind, papers=self._cards(page_.papers), total=len(group.papers),
+                         pagination=_pagination(page_), prev_link=prev_link, next_link=next_link,
+                         group_feeds=feeds[: len(feeds) - len(self.main_feeds)])
+
+    def days(self) -> None:
+        days = self.index.days
+        for i, day in enumerate(days):
+            older = Link(days[i + 1].name, days[i + 1].url) if i + 1 < len(days) else None
+            newer = Link(days[i - 1].name, days[i - 1].url) if i > 0 else None
+            count = len(day.papers)
+            self.listing(day, f"Papers of {day.name}",
+                         f"{count} paper{'s' if count != 1 else ''} featured on {day.name}.", older, newer)
+
+    def periods(self) -> None:
+        for groups, what in ((self.index.weeks, "week"), (self.index.months, "month")):
+            for i, group in enumerate(groups):
+                older = Link(groups[i + 1].name, groups[i + 1].url) if i + 1 < len(groups) else None
+                newer = Link(groups[i - 1].name, groups[i - 1].url) if i > 0 else None
+                self.listing(group, f"Papers of {group.name}",
+                             f"The {len(group.papers)} papers featured in {group.name.lower() if what == 'week' else group.name}, by upvotes.",
+                             older, newer)
+
+    def tags(self) -> None:
+        for tag in self.index.tags:
+            self.listing(tag, f"Papers tagged “{tag.name}”", tag.description or f"Papers tagged {tag.name}.")
+        page = PageMeta("Tags", "tags/", f"Every tag of {self.site.title}.", self.main_feeds, "tags")
+        self._render("tags.html", page, tags=tuple(_tag_row(t) for t in self.index.tags))
+
+    def people(self) -> None:
+        for author in self.index.authors:
+            self.listing(author, f"Papers by {author.name}", f"Papers by {author.name} on {self.site.title}.")
+        for org in self.index.organizations:
+            self.listing(org, f"Papers from {org.name}", f"Papers from {org.name} on {self.site.title}.")
+
+    # --- single pages -------------------------------------------------------------
+
+    def papers(self) -> None:
+        for day in self.index.days:
+            for i, paper in enumerate(day.papers):
+                view = self.views[paper.slug]
+                prev_paper = self.views[day.papers[i - 1].slug] if i > 0 else None
+                next_paper = self.views[day.papers[i + 1].slug] if i + 1 < len(day.papers) else None
+                feeds = self.main_feeds
+                page = PageMeta(view.title, view.url, view.excerpt, feeds, "paper",
+                                og_type="article", jsonld=_jsonld(self.site, view))
+                self._render("paper.html", page, paper=view, day=_group_link(day),
+                             related=self._cards(self.related.get(paper.slug, ())),
+                             prev_paper=prev_paper, next_paper=next_paper)
+                self.out.add(view.bibtex_url, view.bibtex)
+
+    def not_found(self) -> None:
+        page = PageMeta("Page not found", "404.html", "This page does not exist.", self.main_feeds, "404",
+                        noindex=True)
+        self._render("404.html", page)
+
+
+def _group_link(group: Group | None) -> Link | None:
+    return Link(group.name, group.url) if group else None
+
+
+@dataclass(frozen=True)
+class TagRow:
+    name: str
+    url: str
+    count: int
+    description: str
+
+
+def _tag_row(group: Group) -> TagRow:
+    return TagRow(group.name, group.url, len(group.papers), group.description)
+
+
+def _pagination(page: Page) -> Pagination | None:
+    return Pagination(page.number, page.count, page.prev_url, page.next_url) if page.count > 1 else None
+
+
+def _jsonld(site: SiteConfig, paper: PaperView) -> Markup:
+    """schema.org ScholarlyArticle; '<' escaped so no content can close the <script>."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "headline": paper.title[:110],
+        "name": paper.title,
+        "url": site.base_url + paper.url,
+        "abstract": paper.abstract_text,
+        "datePublished": (paper.published or paper.added).isoformat(),
+        "keywords": [t.text for t in paper.tags],
+    }
+    if paper.authors:
+        data["author"] = [{"@type": "Person", "name": a.text} for a in paper.authors]
+    elif paper.organization:
+        data["author"] = {"@type": "Organization", "name": paper.organization.text}
+    if paper.arxiv_url:
+        data["sameAs"] = paper.arxiv_url
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))

@@ -1,0 +1,76 @@
+"""Find the theme, set up Jinja.
+
+Templates are looked up in order: the site's own `templates/` folder (beside
+`content/`, overriding single templates, as in Hugo or MkDocs), then
+`themes/<theme>/templates/` of the site, then the default theme that ships
+with paperfeed. Jinja runs with StrictUndefined and autoescaping, so a
+template typo fails the build with the template's name and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from generator.errors import BuildFailed, Problem
+
+BUNDLED_THEMES = Path(__file__).resolve().parent.parent / "themes"
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    template_dirs: tuple[Path, ...]  # first wins
+    static_dirs: tuple[Path, ...]  # last wins, so a site overrides single files
+
+
+def find_theme(site_root: Path, name: str) -> Theme:
+    candidates = [site_root / "themes" / name, BUNDLED_THEMES / name]
+    found = [c for c in candidates if (c / "templates").is_dir()]
+    if not found:
+        raise BuildFailed([Problem(str(site_root / "themes" / name), message=f"theme '{name}' not found",
+                                   hint="set 'theme:' in site.yaml to a folder under themes/")])
+    theme_dir = found[0]
+    template_dirs = [site_root / "templates", theme_dir / "templates"]
+    if theme_dir != BUNDLED_THEMES / "default" and (BUNDLED_THEMES / "default" / "templates").is_dir():
+        template_dirs.append(BUNDLED_THEMES / "default" / "templates")  # a theme may override only some
+    static_dirs = [theme_dir / "static", site_root / "static"]
+    return Theme(name, tuple(d for d in template_dirs if d.is_dir()), tuple(d for d in static_dirs if d.is_dir()))
+
+
+def make_environment(theme: Theme) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def static_files(theme: Theme) -> dict[str, Path]:
+    """Relative path under static/ → source file; later folders override earlier ones."""
+    files: dict[str, Path] = {}
+    for folder in theme.static_dirs:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                files[path.relative_to(folder).as_posix()] = path
+    return files
+
+
+def template_problem(exc: Exception) -> Problem:
+    """A template error as a Problem naming the template and line."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return Problem(exc.filename or exc.name or "template", exc.lineno or 1, 1, f"template error: {exc.message}")
+    tb = exc.__traceback__
+    name, line = "template", 1
+    while tb is not None:  # the innermost frame that belongs to a template
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt", ".json")):
+            name, line = filename, tb.tb_lineno
+        tb = tb.tb_next
+    return Problem(name, line, 1, f"template error: {exc}")

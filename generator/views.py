@@ -1,0 +1,120 @@
+"""What templates see: views made from the models, written down in one place.
+
+Templates never see a `Paper` or a `SiteConfig`; they see these frozen
+views, so internals can change behind them. Every field a template may use
+is listed here, and every optional one is None or empty when an entry does
+not have it (a template shows only what is there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from generator import markup
+from generator.bibtex import bibtex_entry
+from generator.config import SiteConfig
+from generator.index import SiteIndex, long_date, paper_url
+
+LINK_LABELS = {"pdf": "PDF", "code": "Code", "project": "Project page", "paper": "Paper", "video": "Video",
+               "data": "Data", "demo": "Demo", "blog": "Blog post"}
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    url: str  # site-relative ("tags/x/") for internal links, absolute for external ones
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    title: str
+    url: str  # site-relative
+    type: str  # MIME type, for <link rel="alternate" type=...>
+
+
+@dataclass(frozen=True)
+class SiteView:
+    title: str
+    description: str
+    base_url: str
+    base_path: str
+    language: str
+    author: str
+    search: bool
+
+
+@dataclass(frozen=True)
+class PaperView:
+    slug: str
+    url: str
+    title: str  # plain text
+    title_html: str  # sanitised, with math
+    excerpt: str  # plain text, the abstract's first lines
+    abstract_html: str
+    abstract_text: str  # plain text, whole
+    note_html: str | None
+    authors: tuple[Link, ...]
+    author_count: int | None
+    organization: Link | None
+    published: date | None
+    published_long: str | None
+    added: date
+    added_long: str
+    upvotes: int
+    tags: tuple[Link, ...]
+    links: tuple[Link, ...]  # PDF, code, project … in FORMAT.md's order
+    arxiv: str | None
+    arxiv_url: str | None
+    pdf_url: str | None
+    code_url: str | None
+    submitted_by: str | None
+    bibtex: str
+    bibtex_url: str
+
+
+def site_view(site: SiteConfig) -> SiteView:
+    return SiteView(site.title, site.description, site.base_url, site.base_path, site.language,
+                    site.author, site.search)
+
+
+def paper_views(site: SiteConfig, index: SiteIndex) -> dict[str, PaperView]:
+    return {paper.slug: paper_view(site, index, paper) for paper in index.papers}
+
+
+def paper_view(site: SiteConfig, index: SiteIndex, paper) -> PaperView:
+    url = paper_url(paper.slug)
+    arxiv_url = f"https://arxiv.org/abs/{paper.arxiv}" if paper.arxiv else None
+    pdf_url = paper.link("pdf") or (f"https://arxiv.org/pdf/{paper.arxiv}" if paper.arxiv else None)
+    links = [Link("arXiv", arxiv_url)] if arxiv_url else []
+    links += [Link(LINK_LABELS[kind], href) for kind, href in paper.links]
+    if pdf_url and not paper.link("pdf"):
+        links.insert(1, Link("PDF", pdf_url))
+    return PaperView(
+        slug=paper.slug,
+        url=url,
+        title=markup.plain_text(paper.title),
+        title_html=markup.render_inline(paper.title),
+        excerpt=markup.excerpt(paper.abstract),
+        abstract_html=markup.render_block(paper.abstract),
+        abstract_text=markup.plain_text(paper.abstract),
+        note_html=markup.render_block(paper.note) if paper.note else None,
+        authors=tuple(Link(name, index.author_url(name)) for name in paper.authors),
+        author_count=paper.shown_author_count,
+        organization=Link(paper.organization, index.organization_url(paper.organization))
+        if paper.organization else None,
+        published=paper.published,
+        published_long=long_date(paper.published) if paper.published else None,
+        added=paper.added,
+        added_long=long_date(paper.added),
+        upvotes=paper.upvotes,
+        tags=tuple(Link(tag, index.tag_url(tag)) for tag in paper.tags),
+        links=tuple(links),
+        arxiv=paper.arxiv,
+        arxiv_url=arxiv_url,
+        pdf_url=pdf_url,
+        code_url=paper.link("code"),
+        submitted_by=paper.submitted_by,
+        bibtex=bibtex_entry(paper, site.base_url + url),
+        bibtex_url=url + "paper.bib",
+    )
