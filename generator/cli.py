@@ -3,6 +3,7 @@ prints its result and sets the exit code. The only module that prints."""
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,6 +13,7 @@ import click
 from generator import __version__
 from generator.build import build_site
 from generator.content import validate_paths
+from generator.entries import entry_json_schema
 from generator.errors import BuildFailed, Problem
 
 
@@ -63,6 +65,12 @@ def _require_site(content: Path) -> None:
         raise click.ClickException(
             f"no site here: expected {content / 'site.yaml'} "
             "(run paperfeed inside a site, pass --content DIR, or create one with 'paperfeed init DIR')")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of a paper entry (kept in content/paper.schema.json)."""
+    click.echo(json.dumps(entry_json_schema(), indent=2, sort_keys=True))
 
 
 @main.command()

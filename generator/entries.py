@@ -38,7 +38,7 @@ def _http_url(value: str) -> str:
     return value
 
 
-Url = Annotated[str, AfterValidator(_http_url)]
+Url = Annotated[str, AfterValidator(_http_url), Field(json_schema_extra={"format": "uri", "pattern": "^https?://"})]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Day = Annotated[date, Field(strict=False)]  # YAML gives "2025-12-09" as text: parse ISO dates
 
@@ -61,19 +61,23 @@ class PaperEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-    authors: list[Name] | None = None
-    author_count: Annotated[int, Field(ge=1)] | None = None
-    organization: Name | None = None
-    published: Day | None = None
-    added: Day
-    abstract: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
-    arxiv: Annotated[str, StringConstraints(pattern=ARXIV_ID.pattern)] | None = None
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+                     Field(description="The paper's title (plain text; $math$ allowed)")]
+    authors: list[Name] | None = Field(None, description="The authors' names, in the paper's order")
+    author_count: Annotated[int, Field(ge=1)] | None = Field(None, description="How many authors, when names are not listed")
+    organization: Name | None = Field(None, description="The group that posted it")
+    published: Day | None = Field(None, description="The paper's own date, YYYY-MM-DD")
+    added: Day = Field(description="The day it was featured here, YYYY-MM-DD")
+    abstract: Annotated[str, StringConstraints(min_length=1, max_length=20_000),
+                        Field(description="Markdown; $..$ and $$..$$ are LaTeX math")]
+    arxiv: Annotated[str, StringConstraints(pattern=ARXIV_ID.pattern)] | None = Field(
+        None, description='New-style arXiv id, quoted: "2409.17887"')
     links: Links | None = None
-    tags: list[Annotated[str, StringConstraints(pattern=TAG_PATTERN)]] | None = None
-    upvotes: Annotated[int, Field(ge=0)] = 0
-    submitted_by: Name | None = None
-    note: str | None = None
+    tags: list[Annotated[str, StringConstraints(pattern=TAG_PATTERN)]] | None = Field(
+        None, description="Tags from content/tags.yaml")
+    upvotes: Annotated[int, Field(ge=0)] = Field(0, description="Upvotes when it was featured")
+    submitted_by: Name | None = Field(None, description="Who proposed it (a handle)")
+    note: str | None = Field(None, description="The curator's comment, Markdown")
 
 
 @dataclass(frozen=True)
@@ -240,3 +244,12 @@ def _position_of(shown: str, loc: tuple) -> tuple[int, int]:
         return locate(Path(shown).read_text(encoding="utf-8"), loc)
     except OSError:
         return 1, 1
+
+
+def entry_json_schema() -> dict:
+    """JSON Schema of a paper entry, for editors (content/paper.schema.json)."""
+    schema = PaperEntry.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "paperfeed paper entry"
+    schema["description"] = "One paper of a paperfeed site: content/papers/<YYYY>/<slug>.yaml (FORMAT.md)."
+    return schema

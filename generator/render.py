@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from generator.config import SiteConfig
 from generator.index import (
-    MAIN_FEEDS, Group, Page, SiteIndex, group_feed_urls, output_path, paginate,
+    MAIN_FEEDS, Group, Page, SiteIndex, group_feed_urls, month_key, output_path, paginate, week_key,
 )
 from generator.views import FeedLink, Link, PaperView, SiteView
 from generator.writer import SiteFiles
@@ -76,6 +76,15 @@ class Renderer:
 
     # --- listings -----------------------------------------------------------------
 
+    def _periods_of(self, group: Group) -> tuple[Link, ...]:
+        """The week and the month a day belongs to, as links ("see also" on day pages)."""
+        if not group.papers:
+            return ()
+        day = group.papers[0].added
+        found = [g for g in self.index.weeks if g.key == week_key(day)]
+        found += [g for g in self.index.months if g.key == month_key(day)]
+        return tuple(Link(g.name, g.url) for g in found)
+
     def home(self) -> None:
         newest = self.index.days[0] if self.index.days else None
         papers = newest.papers[: self.site.per_page] if newest else ()
@@ -83,10 +92,13 @@ class Renderer:
         page = PageMeta(self.site.title, "", self.site.description or self.site.title, self.main_feeds, "home")
         self._render("home.html", page, day=_group_link(newest), papers=self._cards(papers),
                      total=len(newest.papers) if newest else 0, earlier_days=earlier,
-                     more_days=max(0, len(self.index.days) - 31))
+                     more_days=max(0, len(self.index.days) - 31),
+                     periods=self._periods_of(newest) if newest else (),
+                     months=tuple(Link(m.name, m.url) for m in self.index.months))
 
     def listing(self, group: Group, heading: str, description: str,
-                prev_link: Link | None = None, next_link: Link | None = None) -> None:
+                prev_link: Link | None = None, next_link: Link | None = None,
+                see_also: tuple[Link, ...] = ()) -> None:
         feeds = tuple(FeedLink(f"{heading} ({FEED_TITLES[mime]})", url, mime)
                       for url, mime in group_feed_urls(group)) + self.main_feeds
         for page_ in paginate(group.papers, group.url, self.site.per_page):
@@ -95,7 +107,7 @@ class Renderer:
             self._render("listing.html", page, group=_group_link(group), heading=heading, description=description,
                          kind=group.kind, papers=self._cards(page_.papers), total=len(group.papers),
                          pagination=_pagination(page_), prev_link=prev_link, next_link=next_link,
-                         group_feeds=feeds[: len(feeds) - len(self.main_feeds)])
+                         group_feeds=feeds[: len(feeds) - len(self.main_feeds)], see_also=see_also)
 
     def days(self) -> None:
         days = self.index.days
@@ -104,7 +116,8 @@ class Renderer:
             newer = Link(days[i - 1].name, days[i - 1].url) if i > 0 else None
             count = len(day.papers)
             self.listing(day, f"Papers of {day.name}",
-                         f"{count} paper{'s' if count != 1 else ''} featured on {day.name}.", older, newer)
+                         f"{count} paper{'s' if count != 1 else ''} featured on {day.name}.", older, newer,
+                         self._periods_of(day))
 
     def periods(self) -> None:
         for groups, what in ((self.index.weeks, "week"), (self.index.months, "month")):

@@ -58,10 +58,12 @@ class Loaded:
 
 def shown_path(path: Path) -> str:
     """A path as messages print it: relative to the working folder when inside it."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
+    if path.is_absolute():
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+    return str(path)
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from datetime import date
 from generator import markup
 from generator.bibtex import bibtex_entry
 from generator.config import SiteConfig
-from generator.index import SiteIndex, long_date, paper_url
+from generator.index import SiteIndex, day_url, long_date, paper_url
 
 LINK_LABELS = {"pdf": "PDF", "code": "Code", "project": "Project page", "paper": "Paper", "video": "Video",
                "data": "Data", "demo": "Demo", "blog": "Blog post"}
@@ -51,6 +51,7 @@ class PaperView:
     title: str  # plain text
     title_html: str  # sanitised, with math
     excerpt: str  # plain text, the abstract's first lines
+    excerpt_html: str  # the same excerpt as sanitised inline HTML, its formulas as MathML
     abstract_html: str
     abstract_text: str  # plain text, whole
     note_html: str | None
@@ -61,6 +62,7 @@ class PaperView:
     published_long: str | None
     added: date
     added_long: str
+    day_url: str  # the page of the day it was featured
     upvotes: int
     tags: tuple[Link, ...]
     links: tuple[Link, ...]  # PDF, code, project … in FORMAT.md's order
@@ -90,12 +92,14 @@ def paper_view(site: SiteConfig, index: SiteIndex, paper) -> PaperView:
     links += [Link(LINK_LABELS[kind], href) for kind, href in paper.links]
     if pdf_url and not paper.link("pdf"):
         links.insert(1, Link("PDF", pdf_url))
+    excerpt = markup.excerpt(paper.abstract)
     return PaperView(
         slug=paper.slug,
         url=url,
-        title=markup.plain_text(paper.title),
+        title=markup.plain_text(paper.title, markdown=False),
         title_html=markup.render_inline(paper.title),
-        excerpt=markup.excerpt(paper.abstract),
+        excerpt=excerpt,
+        excerpt_html=markup.render_inline(excerpt),
         abstract_html=markup.render_block(paper.abstract),
         abstract_text=markup.plain_text(paper.abstract),
         note_html=markup.render_block(paper.note) if paper.note else None,
@@ -107,6 +111,7 @@ def paper_view(site: SiteConfig, index: SiteIndex, paper) -> PaperView:
         published_long=long_date(paper.published) if paper.published else None,
         added=paper.added,
         added_long=long_date(paper.added),
+        day_url=day_url(paper.added),
         upvotes=paper.upvotes,
         tags=tuple(Link(tag, index.tag_url(tag)) for tag in paper.tags),
         links=tuple(links),

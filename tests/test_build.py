@@ -1,0 +1,88 @@
+"""`paperfeed build`: the swap-in of a finished site, and what a failed build leaves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import paper, run_cli
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_build_writes_home_and_paper_pages(make_site, tmp_path):
+    content = make_site(papers={"2025/first-paper": paper(title="First Paper")})
+    out = tmp_path / "out"
+    result = run_cli("build", "--content", str(content), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "1 papers," in result.stdout or "1 paper" in result.stdout
+    assert "First Paper" in (out / "index.html").read_text()
+    assert "First Paper" in (out / "papers" / "first-paper" / "index.html").read_text()
+
+
+def test_a_failed_build_leaves_the_previous_site_untouched(make_site, tmp_path):
+    content = make_site(papers={"2025/first-paper": paper(title="First Paper")})
+    out = tmp_path / "out"
+    run_cli("build", "--content", str(content), "--output", str(out), check=True)
+    before = snapshot(out)
+    (content / "papers" / "2025" / "second.yaml").write_text("title: [unclosed\n")
+    result = run_cli("build", "--content", str(content), "--output", str(out))
+    assert result.returncode == 1
+    assert "second.yaml:2:1: YAML syntax error" in result.stderr
+    assert "nothing was published" in result.stderr
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "out"]  # no staging left behind
+
+
+def test_a_template_error_fails_with_name_and_line(make_site, tmp_path):
+    content = make_site(papers={"2025/first-paper": paper()})
+    out = tmp_path / "out"
+    run_cli("build", "--content", str(content), "--output", str(out), check=True)
+    before = snapshot(out)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "404.html").write_text('{% extends "base.html" %}\n{% block main %}\n{{ pgae.title }}\n{% endblock %}\n')
+    result = run_cli("build", "--content", str(content), "--output", str(out))
+    assert result.returncode == 1
+    assert f"{tmp_path / 'templates' / '404.html'}:3:1: template error: 'pgae' is undefined" in result.stderr
+    assert snapshot(out) == before
+
+
+def test_rebuild_keeps_unchanged_files_and_removes_stale_ones(make_site, tmp_path):
+    content = make_site(papers={"2025/one": paper(title="One"), "2025/two": paper(title="Two")})
+    out = tmp_path / "out"
+    run_cli("build", "--content", str(content), "--output", str(out), check=True)
+    before = snapshot(out)
+    (content / "papers" / "2025" / "two.yaml").unlink()
+    result = run_cli("build", "--content", str(content), "--output", str(out), check=True)
+    after = snapshot(out)
+    assert "papers/two/index.html" not in after
+    assert after["papers/one/paper.bib"] == before["papers/one/paper.bib"]  # same bytes, same mtime
+    assert "removed" in result.stdout
+
+
+def test_output_placeholder_survives(make_site, tmp_path):
+    content = make_site(papers={"2025/one": paper()})
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".gitkeep").write_text("")
+    run_cli("build", "--content", str(content), "--output", str(out), check=True)
+    assert (out / ".gitkeep").exists()
+
+
+def test_refuses_to_build_over_the_content_or_working_folder(make_site, tmp_path):
+    content = make_site(papers={"2025/one": paper()})
+    for target in (tmp_path, content):
+        result = run_cli("build", "--content", str(content), "--output", str(target), cwd=tmp_path)
+        assert result.returncode == 1
+        assert "refusing to build into this folder" in result.stderr
+    assert (content / "papers" / "2025" / "one.yaml").exists()
+
+
+def test_build_outside_a_site_says_what_it_expected(tmp_path):
+    result = run_cli("build", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "no site here: expected content/site.yaml" in result.stderr
+    assert "paperfeed init" in result.stderr
+    assert "Traceback" not in result.stderr
