@@ -11,6 +11,7 @@ import jinja2
 
 from generator.content import load_valid_content
 from generator.errors import BuildFailed
+from generator.feeds import build_feeds, render_feeds_page
 from generator.index import build_index
 from generator.related import related_papers
 from generator.render import Renderer
@@ -64,7 +65,11 @@ def build_site(content: Path, output: Path, today: date) -> BuildResult:
     except jinja2.TemplateError as exc:
         raise BuildFailed([template_problem(exc)]) from exc
     stages.done("render pages")
-    feeds = 0
+    feed_files = build_feeds(site, index, views)
+    for path, data in feed_files:
+        files.add(path, data)
+    feeds = sum(1 for path, _ in feed_files if path != "feeds.opml")
+    stages.done("feeds")
     pages = [path for path in files.files if path.endswith(".html")]
     files.add("sitemap.xml", sitemap_xml(site, _sitemap_urls(pages)))
     files.add("robots.txt", robots_txt(site))
@@ -84,6 +89,7 @@ def render_pages(renderer: Renderer) -> None:
     renderer.papers()
     renderer.tags()
     renderer.people()
+    render_feeds_page(renderer)
     renderer.not_found()
 
 
