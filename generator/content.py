@@ -10,10 +10,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from generator.cache import BuildCache, digest
 from generator.config import SiteConfig, load_site, load_tags
 from generator.entries import check_across, find_entry_files, read_entry
 from generator.errors import BuildFailed, Problem
 from generator.models import Content, Paper
+from generator.parallel import parallel_map
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None  # read_entry reports why
 
 
 @dataclass
@@ -35,24 +44,47 @@ def find_content_root(path: Path) -> Path | None:
     return None
 
 
-def read_content(content: Path, today: date, only: set[Path] | None = None) -> Checked:
+def read_content(content: Path, today: date, only: set[Path] | None = None,
+                 cache: BuildCache | None = None, jobs: int | None = None) -> Checked:
     """Read and validate everything under `content`.
 
     `only` limits the reported problems to those files (as pre-commit passes
     them), while duplicates are still checked against the whole folder.
+    With a `cache`, an entry whose bytes did not change since the last build
+    is not parsed again; the others are parsed on every core.
     """
     site, problems = load_site(content)
     tags, tag_problems = load_tags(content)
     problems += tag_problems
     paths, layout_problems = find_entry_files(content)
     problems += layout_problems
-    has_vocabulary = (content / "tags.yaml").is_file()
+    vocabulary_path = content / "tags.yaml"
+    vocabulary = tags if vocabulary_path.is_file() else None
+    cache = cache if cache is not None else BuildCache()
+    vocabulary_digest = digest(vocabulary_path.read_bytes() if vocabulary else b"no vocabulary")
+    if cache.vocabulary != vocabulary_digest:  # the tags an entry may use changed: check all again
+        cache.entries.clear()
+        cache.vocabulary = vocabulary_digest
     papers: list[Paper] = []
+    keys, fresh = [], []
     for path in paths:
-        result = read_entry(path, tags if has_vocabulary else None, today)
+        raw = _read_bytes(path)
+        key = digest(raw if raw is not None else b"", str(path))
+        keys.append(key)
+        cached = cache.entries.get(key) if raw is not None else None
+        if cached is not None and cached.added <= today:
+            papers.append(cached)
+        else:
+            fresh.append((path, raw, key))
+    results = parallel_map(lambda i: read_entry(fresh[i][0], vocabulary, today, fresh[i][1]), len(fresh), jobs)
+    for (_, _, key), result in zip(fresh, results):
         problems += result.problems
         if result.paper:
             papers.append(result.paper)
+            cache.entries[key] = result.paper
+    live = set(keys)  # forget entries that no longer exist, so the cache does not grow forever
+    for key in [k for k in cache.entries if k not in live]:
+        del cache.entries[key]
     problems += check_across(papers)
     if only is not None:
         wanted = {p.resolve() for p in only}
@@ -62,9 +94,10 @@ def read_content(content: Path, today: date, only: set[Path] | None = None) -> C
     return Checked(site, Content(tuple(papers), tags), problems, checked_count)
 
 
-def load_valid_content(content: Path, today: date) -> tuple[SiteConfig, Content]:
+def load_valid_content(content: Path, today: date, cache: BuildCache | None = None,
+                       jobs: int | None = None) -> tuple[SiteConfig, Content]:
     """Everything, or BuildFailed with every problem."""
-    checked = read_content(content, today)
+    checked = read_content(content, today, cache=cache, jobs=jobs)
     if checked.problems or checked.site is None:
         raise BuildFailed(checked.problems)
     return checked.site, checked.content

@@ -86,9 +86,9 @@ class EntryResult:
     problems: list[Problem]
 
 
-def read_entry(path: Path, tags: dict[str, str] | None, today: date) -> EntryResult:
+def read_entry(path: Path, tags: dict[str, str] | None, today: date, raw: bytes | None = None) -> EntryResult:
     """Read, parse and check one entry file. `tags` None means: no vocabulary check."""
-    loaded = load_yaml(path)
+    loaded = load_yaml(path, raw)
     if loaded.problem:
         return EntryResult(None, [loaded.problem])
     entry, problems = validate_model(PaperEntry, loaded, "a paper entry")

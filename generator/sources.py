@@ -72,10 +72,11 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return line, col
 
 
-def load_yaml(path: Path) -> Loaded:
+def load_yaml(path: Path, raw: bytes | None = None) -> Loaded:
+    """Parse one YAML file (`raw`: its bytes, when the caller has read them already)."""
     shown = shown_path(path)
     try:
-        raw = path.read_bytes()
+        raw = path.read_bytes() if raw is None else raw
     except OSError as exc:
         return Loaded(path, shown, problem=Problem(shown, message=f"cannot read file: {exc.strerror}"))
     try:

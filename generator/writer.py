@@ -1,14 +1,21 @@
 """The only writer of the output folder.
 
-Pages are collected in memory first. `publish` then writes them into a
-staging folder next to the output and swaps it in only when everything was
-written: a failed or killed build never leaves a half-written site. Files
-whose bytes did not change are hard-linked from the previous output, so
-they keep their mtimes and rsync or a CDN sees no change.
+Pages are collected in memory first; nothing touches the output folder
+until every page rendered. Then one of two ways:
+
+- A full build writes the whole site into a staging folder next to the
+  output and swaps it in with two renames. Files whose bytes did not change
+  are hard-linked from the previous output, so they keep their mtimes and
+  rsync or a CDN sees no change.
+- An incremental build (the cache knows what the output holds) stages only
+  the changed files, then writes a journal — the commit point — and moves
+  them in. A build killed before the journal leaves the previous site as it
+  was; one killed after it is finished by the next build (`recover`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import unicodedata
@@ -29,19 +36,32 @@ class SiteFiles:
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
+        self.kept: set[str] = set()  # paths whose file in the output is already current
         self._folded: dict[str, str] = {}
 
+    def keep(self, path: str) -> None:
+        """Claim a path whose existing output file is known to be up to date."""
+        self._claim(path)
+        self.kept.add(path)
+
     def add(self, path: str, data: bytes | str) -> None:
+        path = self._claim(path)
+        self.files[path] = data.encode("utf-8") if isinstance(data, str) else data
+
+    def _claim(self, path: str) -> str:
         path = safe_relative(path)
         # Case-insensitive hosts (macOS, Windows) would merge these two files into one.
         folded = unicodedata.normalize("NFC", path).casefold()
         if folded in self._folded:
             raise OutputCollision(f"two outputs at one path: {self._folded[folded]} and {path}")
         self._folded[folded] = path
-        self.files[path] = data.encode("utf-8") if isinstance(data, str) else data
+        return path
+
+    def paths(self) -> set[str]:
+        return set(self.files) | self.kept
 
     def __len__(self) -> int:
-        return len(self.files)
+        return len(self.files) + len(self.kept)
 
 
 def safe_relative(path: str) -> str:
@@ -67,9 +87,25 @@ def _staging_names(output: Path) -> tuple[Path, Path]:
     return (output.parent / f".{output.name}.staging", output.parent / f".{output.name}.previous")
 
 
+def _journal_path(output: Path) -> Path:
+    return output.parent / f".{output.name}.journal"
+
+
 def recover(output: Path) -> None:
-    """Undo a swap that a killed build left half done, and drop a stale staging folder."""
+    """Finish or undo what a killed build left half done.
+
+    A committed journal is applied (roll forward); a staging folder without
+    one is dropped; a swap killed between its two renames is undone.
+    """
     staging, previous = _staging_names(output)
+    journal = _journal_path(output)
+    if journal.exists():
+        try:
+            plan = json.loads(journal.read_text(encoding="utf-8"))
+            _apply(plan["move"], plan["delete"], staging, output)
+        except (ValueError, KeyError, TypeError):
+            pass  # a journal is renamed into place whole, so this means tampering: drop it
+        journal.unlink()
     if previous.exists() and not output.exists():
         previous.rename(output)
     for leftover in (staging, previous):
@@ -89,8 +125,21 @@ def check_output_folder(output: Path, content: Path) -> None:
         raise BuildFailed([Problem(str(output), message="the output path is a file, not a folder")])
 
 
-def publish(site: SiteFiles, output: Path) -> WriteStats:
+def publish(site: SiteFiles, output: Path, previous_paths: set[str] | None = None) -> WriteStats:
+    """Make `output` hold exactly `site`.
+
+    `previous_paths`, when given, is every file the previous build put in
+    `output` (from the cache): then only what changed is written.
+    """
     recover(output)
+    if previous_paths is not None and output.is_dir():
+        return _publish_changes(site, output, previous_paths)
+    if site.kept:
+        raise ValueError("a full build cannot keep files it did not render")
+    return _publish_full(site, output)
+
+
+def _publish_full(site: SiteFiles, output: Path) -> WriteStats:
     staging, previous = _staging_names(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     written = unchanged = 0
@@ -124,6 +173,54 @@ def publish(site: SiteFiles, output: Path) -> WriteStats:
                                    hint="the previous site was left as it was")]) from exc
     shutil.rmtree(previous, ignore_errors=True)
     return WriteStats(written, unchanged, removed)
+
+
+def _publish_changes(site: SiteFiles, output: Path, previous_paths: set[str]) -> WriteStats:
+    staging, _ = _staging_names(output)
+    changed = [path for path, data in site.files.items() if not _same_bytes(output / path, data)]
+    removed = sorted(previous_paths - site.paths())
+    if not changed and not removed:
+        return WriteStats(0, len(site), 0)
+    journal = _journal_path(output)
+    try:
+        for path in changed:
+            target = staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(site.files[path])
+        tmp = journal.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"move": changed, "delete": removed}), encoding="utf-8")
+        os.replace(tmp, journal)  # the commit point: from here on the new site wins
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        journal.with_suffix(".tmp").unlink(missing_ok=True)
+        raise BuildFailed([Problem(str(output), message=f"cannot write the site: {exc.strerror or exc}",
+                                   hint="the previous site was left as it was")]) from exc
+    recover(output)  # applies the journal just committed
+    return WriteStats(len(changed), len(site) - len(changed), len(removed))
+
+
+def _apply(move: list[str], delete: list[str], staging: Path, output: Path) -> None:
+    """Move staged files into the output and delete stale ones; safe to run twice."""
+    for path in move:
+        path = safe_relative(path)
+        source = staging / path
+        if source.exists():
+            (output / path).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, output / path)
+    for path in delete:
+        target = output / safe_relative(path)
+        target.unlink(missing_ok=True)
+        for parent in target.parents:  # drop folders the deletion emptied
+            if parent == output or any(parent.iterdir()):
+                break
+            parent.rmdir()
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def _link_if_same(old: Path, new: Path, data: bytes) -> bool:

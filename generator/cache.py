@@ -1,0 +1,82 @@
+"""The persistent build cache (`.paperfeed-cache/` beside the content folder).
+
+It remembers, between builds:
+- validated entries, keyed by a hash of the file's bytes and path;
+- rendered Markdown and math of each entry, keyed the same way;
+- for each output file, a fingerprint of everything that went into it,
+  so an incremental build renders only the pages whose inputs changed.
+
+The cache is one pickle file with a version header and a checksum. Anything
+unexpected — another generator version, a truncated or corrupt file — makes
+it start empty: a stale cache is rebuilt, never trusted. It is written
+atomically, and only after the site was published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+
+FORMAT = 1
+MAGIC = b"paperfeed-cache\n"
+CACHE_DIR = ".paperfeed-cache"
+
+
+def digest(*parts: bytes | str) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.digest()
+
+
+@dataclass
+class BuildCache:
+    entries: dict[bytes, Any] = field(default_factory=dict)  # entry digest -> Paper
+    markup: dict[bytes, Any] = field(default_factory=dict)  # entry digest -> rendered text pieces
+    related: dict[bytes, Any] = field(default_factory=dict)  # digest of all entries -> related map
+    outputs: dict[str, bytes] = field(default_factory=dict)  # output path -> fingerprint
+    output_dir: str = ""  # the folder `outputs` describes
+    vocabulary: bytes = b""  # digest of tags.yaml the entries were checked against
+
+
+def cache_path(content: Path) -> Path:
+    return content.resolve().parent / CACHE_DIR / "build.pickle"
+
+
+def _header() -> bytes:
+    return MAGIC + f"{FORMAT} {__version__}\n".encode()
+
+
+def load_cache(path: Path) -> BuildCache:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return BuildCache()
+    header = _header()
+    if not data.startswith(header) or len(data) < len(header) + 16:
+        return BuildCache()
+    checksum, payload = data[len(header):len(header) + 16], data[len(header) + 16:]
+    if digest(payload) != checksum:
+        return BuildCache()
+    try:
+        cache = pickle.loads(payload)
+    except Exception:  # a cache is only a cache: any damage means start afresh
+        return BuildCache()
+    return cache if isinstance(cache, BuildCache) else BuildCache()
+
+
+def save_cache(path: Path, cache: BuildCache) -> None:
+    payload = pickle.dumps(cache, protocol=pickle.HIGHEST_PROTOCOL)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(_header() + digest(payload) + payload)
+    os.replace(tmp, path)
