@@ -31,6 +31,7 @@ from generator.config import SiteConfig
 from generator.index import (
     ATOM, DIGEST_FEED, JSON_FEED, MAIN_FEEDS, RSS, Group, SiteIndex, group_feed_urls, paper_url,
 )
+from generator.jobs import Job
 from generator.render import PageMeta
 from generator.views import PaperView
 
@@ -261,28 +262,52 @@ def _date_text(when: datetime, rss: bool) -> str:
 # --- the feeds ------------------------------------------------------------------------
 
 
-def build_feeds(site: SiteConfig, index: SiteIndex, views: dict[str, PaperView]) -> list[tuple[str, bytes]]:
-    """Every feed file of the site as (site-relative output path, bytes)."""
+def feed_jobs(site: SiteConfig, index: SiteIndex, views: dict[str, PaperView]) -> list[Job]:
+    """Every feed file of the site as a Job: its path, its inputs, how to make it.
+
+    The inputs are the feed's description and the views of its items, so an
+    incremental build remakes only the feeds whose items changed.
+    """
     items = _Items(site, views)
-    heads = {ATOM: _Head(site, ATOM), RSS: _Head(site, RSS)}
+    heads: dict[str, _Head] = {}
+
+    def head(mime: str) -> _Head:  # made on first use: a build that remakes no feed needs none
+        if mime not in heads:
+            heads[mime] = _Head(site, mime)
+        return heads[mime]
+
     catalogue = feed_catalogue(site, index)
     groups = {g.url: g for g in (*index.tags, *index.authors, *index.organizations)}
-    out: list[tuple[str, bytes]] = []
+    jobs: list[Job] = []
     for feed in catalogue:
         if feed.kind == "digest":
-            days = [digest_item(site, day, views) for day in index.days[: site.feed_items]]
-            out.append((feed.url, _xml_feed(heads[ATOM], site, feed, days, [_item_xml(d)[0] for d in days])))
+            days = index.days[: site.feed_items]
+
+            def make_digest(feed=feed, days=days) -> bytes:
+                made = [digest_item(site, day, views) for day in days]
+                return _xml_feed(head(ATOM), site, feed, made, [_item_xml(d)[0] for d in made])
+
+            inputs = (feed, tuple(tuple(views[p.slug] for p in day.papers) for day in days))
+            jobs.append(Job(feed.url, inputs, make_digest))
             continue
         papers = index.papers if feed.kind == "main" else groups[feed.page_url].papers
-        slugs = [p.slug for p in papers[: site.feed_items]]
-        if feed.type == JSON_FEED:
-            out.append((feed.url, json_feed(site, feed, [items.item(s) for s in slugs])))
-        else:
+        slugs = tuple(p.slug for p in papers[: site.feed_items])
+
+        def make(feed=feed, slugs=slugs) -> bytes:
+            if feed.type == JSON_FEED:
+                return json_feed(site, feed, [items.item(s) for s in slugs])
             which = 0 if feed.type == ATOM else 1
-            out.append((feed.url, _xml_feed(heads[feed.type], site, feed, [items.item(s) for s in slugs],
-                                            [items.xml(s)[which] for s in slugs])))
-    out.append((OPML_FEED, opml(site, catalogue)))
-    return out
+            return _xml_feed(head(feed.type), site, feed, [items.item(s) for s in slugs],
+                             [items.xml(s)[which] for s in slugs])
+
+        jobs.append(Job(feed.url, (feed, tuple(views[s] for s in slugs)), make))
+    jobs.append(Job(OPML_FEED, tuple(catalogue), lambda: opml(site, catalogue)))
+    return jobs
+
+
+def build_feeds(site: SiteConfig, index: SiteIndex, views: dict[str, PaperView]) -> list[tuple[str, bytes]]:
+    """Every feed file of the site as (site-relative output path, bytes)."""
+    return [(job.path, job.make()) for job in feed_jobs(site, index, views)]
 
 
 def _feed_id(site: SiteConfig, feed: FeedInfo) -> str:
