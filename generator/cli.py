@@ -93,3 +93,58 @@ def build(content: Path, output: Path, verbose: bool) -> None:
     click.echo(f"{result.papers} papers, {result.pages} pages, {result.feeds} feeds "
                f"in {result.seconds:.2f} s ({result.stats.written} written, "
                f"{result.stats.unchanged} unchanged, {result.stats.removed} removed) → {output}")
+
+
+@main.command()
+@click.argument("query", metavar="ARXIV_ID_OR_URL")
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="A tag from tags.yaml; repeat for more (--tag llm --tag efficiency).")
+@click.option("--note", metavar="TEXT", help="The curator's comment (Markdown).")
+@click.option("--submitted-by", metavar="NAME", help="Who proposed the paper (a handle).")
+@click.option("--content", type=click.Path(path_type=Path), default=Path("content"), show_default=True,
+              help="The content folder (site.yaml, tags.yaml, papers/).")
+@click.option("--offline", is_flag=True, help="Do not ask arXiv: write a template with TODO markers.")
+@click.option("--api-url", metavar="URL", default="https://export.arxiv.org/api/query", show_default=True,
+              envvar="PAPERFEED_ARXIV_API", show_envvar=True, help="The arXiv API's query address.")
+def new(query: str, tags: tuple[str, ...], note: str | None, submitted_by: str | None, content: Path,
+        offline: bool, api_url: str) -> None:
+    """Add the arXiv paper ARXIV_ID_OR_URL (2409.17887, 2409.17887v2, an abs/ or pdf/ link)
+    as content/papers/<year>/<slug>.yaml, with its metadata fetched from arXiv."""
+    from generator.importer import ImportRefused, create_entry
+
+    _require_site(content)
+    try:
+        created = create_entry(query, content, tags=tags, note=note, submitted_by=submitted_by,
+                               today=_today(), api_url=api_url, offline=offline)
+    except ImportRefused as refusal:
+        raise click.ClickException(str(refusal))
+    if created.reason:
+        click.echo(f"{created.reason}: wrote a template with TODO markers instead", err=True)
+    click.echo(f"wrote {created.path}")
+    if created.template:
+        click.echo(f"next: replace each TODO with the paper's values from https://arxiv.org/abs/{created.arxiv}, "
+                   f"then check it with: paperfeed validate {created.path}")
+    else:
+        click.echo(f"next: check it with: paperfeed validate {created.path}")
+
+
+@main.command("tags")
+@click.option("--content", type=click.Path(path_type=Path), default=Path("content"), show_default=True,
+              help="The content folder (site.yaml, tags.yaml, papers/).")
+@click.option("--new-since", "ref", metavar="REF",
+              help="Only the tags added to tags.yaml since git revision REF (the pull request's base).")
+def tags_command(content: Path, ref: str | None) -> None:
+    """List the tag vocabulary, or with --new-since the tags a change adds (for review)."""
+    from generator.config import load_tags
+    from generator.vocabulary import TagDiffError, new_tags_since
+
+    if ref is None:
+        known, _ = load_tags(content)
+        for tag, description in known.items():
+            click.echo(f"{tag}: {description}")
+        return
+    try:
+        added = new_tags_since(content, ref)
+    except TagDiffError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"new tags: {', '.join(added)} — a maintainer should confirm" if added else "no new tags")
