@@ -1,4 +1,10 @@
-"""`build_site`: read → validate → index → render → write. Never prints."""
+"""`build_site`: read → validate → index → render → write. Never prints.
+
+Reading it should read like the pipeline. Every stage that costs time per
+paper is cached between builds (.paperfeed-cache/) and spread over every
+core on a cold build; each output file is a Job with a fingerprint of its
+inputs, so a rebuild makes only the files whose inputs changed.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +15,30 @@ from pathlib import Path
 
 import jinja2
 
+from generator.cache import BuildCache, cache_path, digest, load_cache, save_cache
+from generator.config import SiteConfig
 from generator.content import load_valid_content
-from generator.errors import BuildFailed
-from generator.feeds import build_feeds, render_feeds_page
-from generator.index import build_index
+from generator.errors import BuildFailed, Problem
+from generator.feeds import OPML_FEED, feed_jobs, render_feeds_page
+from generator.index import SiteIndex, build_index
+from generator.jobs import Fingerprinter, Job
+from generator.models import Paper
+from generator.parallel import parallel_map
 from generator.related import related_papers
 from generator.render import Renderer
 from generator.sitedata import papers_json, robots_txt, sitemap_xml
-from generator.theme import find_theme, make_environment, static_files, template_problem
-from generator.views import paper_views, site_view
+from generator.theme import TemplateDigests, find_theme, make_environment, static_files, template_problem
+from generator.views import TextPieces, paper_views, site_view, text_pieces
 from generator.writer import SiteFiles, WriteStats, check_output_folder, publish
 
 
 @dataclass
 class BuildResult:
     papers: int
-    pages: int  # HTML pages
-    files: int  # every file written or kept
+    pages: int  # HTML pages in the site
+    files: int  # every file in the site
     feeds: int
+    made: int  # files whose inputs changed, so they were made again
     stats: WriteStats
     seconds: float
     stages: list[tuple[str, float]] = field(default_factory=list)
@@ -45,44 +57,53 @@ class _Stages:
         self._last = now
 
 
-def build_site(content: Path, output: Path, today: date) -> BuildResult:
-    """Build the site for `content` into `output`. Raises BuildFailed with every problem."""
+def build_site(content: Path, output: Path, today: date, *, use_cache: bool = True,
+               jobs: int | None = None) -> BuildResult:
+    """Build the site for `content` into `output`. Raises BuildFailed with every problem.
+
+    `use_cache=False` ignores what earlier builds remembered (a cold build);
+    `jobs` is the number of processes (default: every core).
+    """
     started = time.perf_counter()
     stages = _Stages()
     check_output_folder(output, content)
-    site, papers = load_valid_content(content, today)
+    cache_file = cache_path(content)
+    cache = load_cache(cache_file) if use_cache else BuildCache()
+    site, papers = load_valid_content(content, today, cache, jobs)
     stages.done("read and validate")
     index = build_index(papers.papers, papers.tags)
-    related = related_papers(papers.papers)
-    stages.done("index")
-    theme = find_theme(content.resolve().parent, site.theme)
-    views = paper_views(site, index)
+    related = cached_related(papers.papers, cache)
+    stages.done("index and related")
+    views = paper_views(site, index, cached_texts(papers.papers, cache, jobs))
     stages.done("markdown and math")
-    files = SiteFiles()
-    renderer = Renderer(make_environment(theme), site, site_view(site), index, views, related, files)
+    theme = find_theme(content.resolve().parent, site.theme)
+    env = make_environment(theme)
+    planned: list[Job] = []
+    renderer = Renderer(env, site, site_view(site), index, views, related, planned, TemplateDigests(env))
     try:
-        render_pages(renderer)
-    except jinja2.TemplateError as exc:
+        queue_pages(renderer)
+    except jinja2.TemplateError as exc:  # a broken template found while planning (e.g. its syntax)
         raise BuildFailed([template_problem(exc)]) from exc
-    stages.done("render pages")
-    feed_files = build_feeds(site, index, views)
-    for path, data in feed_files:
-        files.add(path, data)
-    feeds = sum(1 for path, _ in feed_files if path != "feeds.opml")
-    stages.done("feeds")
-    pages = [path for path in files.files if path.endswith(".html")]
-    files.add("sitemap.xml", sitemap_xml(site, _sitemap_urls(pages)))
-    files.add("robots.txt", robots_txt(site))
-    files.add("papers.json", papers_json(site, index, views))
-    for relative, source in static_files(theme).items():
-        files.add(f"static/{relative}", source.read_bytes())
-    stats = publish(files, output)
+    feeds = feed_jobs(site, index, views)
+    planned += feeds
+    planned += data_jobs(site, index, views, [job.path for job in planned])
+    planned += [Job(f"static/{rel}", source.read_bytes(), lambda s=source: s.read_bytes())
+                for rel, source in static_files(theme).items()]
+    stages.done("plan")
+    same_output = cache.output_dir == str(output.resolve()) and output.is_dir()
+    previous = cache.outputs if same_output else {}
+    files, fingerprints, made = make_files(planned, site, previous, output, jobs)
+    stages.done("render")
+    stats = publish(files, output, set(previous) if same_output else None)
     stages.done("write")
-    return BuildResult(len(papers.papers), len(pages), len(files), feeds, stats,
-                       time.perf_counter() - started, stages.times)
+    cache.outputs, cache.output_dir = fingerprints, str(output.resolve())
+    save_cache(cache_file, cache)
+    pages = sum(1 for job in planned if job.path.endswith(".html"))
+    return BuildResult(len(papers.papers), pages, len(files), sum(1 for f in feeds if f.path != OPML_FEED),
+                       made, stats, time.perf_counter() - started, stages.times)
 
 
-def render_pages(renderer: Renderer) -> None:
+def queue_pages(renderer: Renderer) -> None:
     renderer.home()
     renderer.days()
     renderer.periods()
@@ -93,10 +114,65 @@ def render_pages(renderer: Renderer) -> None:
     renderer.not_found()
 
 
-def _sitemap_urls(pages: list[str]) -> list[tuple[str, str | None]]:
-    urls = []
-    for path in sorted(pages):
-        if path == "404.html":
-            continue
-        urls.append((path[: -len("index.html")] if path.endswith("index.html") else path, None))
-    return urls
+def cached_related(papers: tuple[Paper, ...], cache: BuildCache) -> dict[str, tuple[Paper, ...]]:
+    """Related papers depend on every entry, so they are kept for one exact set of entries."""
+    key = digest(*(repr(p) for p in papers))
+    known_key, known = cache.related
+    if known_key != key:
+        computed = related_papers(papers)
+        known = {slug: tuple(p.slug for p in found) for slug, found in computed.items()}
+        cache.related = (key, known)
+    by_slug = {p.slug: p for p in papers}
+    return {slug: tuple(by_slug[s] for s in found) for slug, found in known.items()}
+
+
+def cached_texts(papers: tuple[Paper, ...], cache: BuildCache, jobs: int | None) -> dict[str, TextPieces]:
+    """Markdown and math of each entry, from the cache or made on every core."""
+    keys = [digest(p.title, p.abstract, p.note or "") for p in papers]
+    missing = [i for i, key in enumerate(keys) if key not in cache.markup]
+    made = parallel_map(lambda i: text_pieces(papers[missing[i]]), len(missing), jobs)
+    for i, pieces in zip(missing, made):
+        cache.markup[keys[i]] = pieces
+    live = set(keys)
+    for key in [k for k in cache.markup if k not in live]:
+        del cache.markup[key]
+    return {p.slug: cache.markup[key] for p, key in zip(papers, keys)}
+
+
+def data_jobs(site: SiteConfig, index: SiteIndex, views: dict, paths: list[str]) -> list[Job]:
+    pages = sorted(p for p in paths if p.endswith(".html") and p != "404.html")
+    urls = [p.removesuffix("index.html") for p in pages]
+    return [
+        Job("sitemap.xml", tuple(urls), lambda: sitemap_xml(site, [(u, None) for u in urls])),
+        Job("robots.txt", (), lambda: robots_txt(site)),
+        Job("papers.json", index.papers, lambda: papers_json(site, index, views)),
+    ]
+
+
+def make_files(planned: list[Job], site: SiteConfig, previous: dict[str, bytes], output: Path,
+               jobs: int | None) -> tuple[SiteFiles, dict[str, bytes], int]:
+    """Make the files whose fingerprint changed; keep the others as the output has them."""
+    fingerprinter = Fingerprinter(digest(repr(site)))
+    files = SiteFiles()
+    fingerprints: dict[str, bytes] = {}
+    todo: list[Job] = []
+    for job in planned:
+        fingerprints[job.path] = fingerprint = fingerprinter.of(job)
+        if previous.get(job.path) == fingerprint and (output / job.path).is_file():
+            files.keep(job.path)
+        else:
+            todo.append(job)
+    results = parallel_map(lambda i: _make(todo[i]), len(todo), jobs)
+    problems = [r for r in results if isinstance(r, Problem)]
+    if problems:
+        raise BuildFailed(problems[:1])  # one broken template fails every page: say it once
+    for job, data in zip(todo, results):
+        files.add(job.path, data)
+    return files, fingerprints, len(todo)
+
+
+def _make(job: Job) -> bytes | str | Problem:
+    try:
+        return job.make()
+    except jinja2.TemplateError as exc:  # returned, not raised: it may come from a worker process
+        return template_problem(exc)

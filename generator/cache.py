@@ -41,7 +41,7 @@ def digest(*parts: bytes | str) -> bytes:
 class BuildCache:
     entries: dict[bytes, Any] = field(default_factory=dict)  # entry digest -> Paper
     markup: dict[bytes, Any] = field(default_factory=dict)  # entry digest -> rendered text pieces
-    related: dict[bytes, Any] = field(default_factory=dict)  # digest of all entries -> related map
+    related: tuple[bytes, dict[str, tuple[str, ...]]] = (b"", {})  # (digest of all entries, slug -> slugs)
     outputs: dict[str, bytes] = field(default_factory=dict)  # output path -> fingerprint
     output_dir: str = ""  # the folder `outputs` describes
     vocabulary: bytes = b""  # digest of tags.yaml the entries were checked against
@@ -52,7 +52,10 @@ def cache_path(content: Path) -> Path:
 
 
 def _header() -> bytes:
-    return MAGIC + f"{FORMAT} {__version__}\n".encode()
+    # The code's digest is part of the header: a cache written by other code is not trusted.
+    from generator.jobs import CODE_DIGEST
+
+    return MAGIC + f"{FORMAT} {__version__} {CODE_DIGEST.hex()}\n".encode()
 
 
 def load_cache(path: Path) -> BuildCache:

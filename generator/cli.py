@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from generator import __version__
-from generator.build import build_site
 from generator.content import validate_paths
 from generator.entries import entry_json_schema
 from generator.errors import BuildFailed, Problem
@@ -78,21 +77,25 @@ def schema() -> None:
               help="The content folder (site.yaml, tags.yaml, papers/).")
 @click.option("--output", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
               help="Where the site is written; replaced only when the build succeeds.")
+@click.option("--no-cache", is_flag=True, help="Ignore what earlier builds remembered: a cold build.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes to use (default: one per core; 1 builds in this process).")
 @click.option("-v", "--verbose", is_flag=True, help="List each stage with its time.")
-def build(content: Path, output: Path, verbose: bool) -> None:
+def build(content: Path, output: Path, no_cache: bool, jobs: int | None, verbose: bool) -> None:
     """Build the site and its feeds from CONTENT into OUTPUT."""
+    from generator.build import build_site  # imported here: validate and new start faster without it
+
     _require_site(content)
     try:
-        result = build_site(content, output, _today())
+        result = build_site(content, output, _today(), use_cache=not no_cache, jobs=jobs)
     except BuildFailed as failure:
         _report_failure(failure)
         sys.exit(1)
     if verbose:
         for name, seconds in result.stages:
             click.echo(f"  {name:<20} {seconds:7.3f} s")
-    click.echo(f"{result.papers} papers, {result.pages} pages, {result.feeds} feeds "
-               f"in {result.seconds:.2f} s ({result.stats.written} written, "
-               f"{result.stats.unchanged} unchanged, {result.stats.removed} removed) → {output}")
+    click.echo(f"{result.papers} papers, {result.pages} pages, {result.feeds} feeds in {result.seconds:.2f} s "
+               f"({result.made} made, {result.stats.written} written, {result.stats.removed} removed) → {output}")
 
 
 @main.command()

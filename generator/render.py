@@ -8,6 +8,7 @@ the whole contract between the generator and a theme.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import jinja2
@@ -18,7 +19,7 @@ from generator.index import (
     MAIN_FEEDS, Group, Page, SiteIndex, group_feed_urls, month_key, output_path, paginate, week_key,
 )
 from generator.views import FeedLink, Link, PaperView, SiteView
-from generator.writer import SiteFiles
+from generator.jobs import Job
 
 FEED_TITLES = {"application/atom+xml": "Atom", "application/rss+xml": "RSS", "application/feed+json": "JSON Feed"}
 
@@ -55,7 +56,8 @@ class Renderer:
     index: SiteIndex
     views: dict[str, PaperView]
     related: dict[str, tuple]
-    out: SiteFiles
+    jobs: list[Job]  # what this renderer produces: one Job per output file, made later
+    template_digest: Callable[[str], bytes]
     main_feeds: tuple[FeedLink, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -68,8 +70,14 @@ class Renderer:
                                 for url, mime in MAIN_FEEDS)
 
     def _render(self, template: str, page: PageMeta, **context) -> None:
-        html = self.env.get_template(template).render(site=self.site_view, page=page, **context)
-        self.out.add(output_path(page.url), html)
+        """Queue one page: the build renders it only when its inputs changed."""
+        env, site = self.env, self.site_view
+
+        def make() -> str:
+            return env.get_template(template).render(site=site, page=page, **context)
+
+        inputs = (template, page, tuple(sorted(context.items())))
+        self.jobs.append(Job(output_path(page.url), inputs, make, self.template_digest(template)))
 
     def _cards(self, papers) -> tuple[PaperView, ...]:
         return tuple(self.views[p.slug] for p in papers)
@@ -103,7 +111,8 @@ class Renderer:
                       for url, mime in group_feed_urls(group)) + self.main_feeds
         for page_ in paginate(group.papers, group.url, self.site.per_page):
             title = heading if page_.number == 1 else f"{heading} (page {page_.number} of {page_.count})"
-            page = PageMeta(title, page_.url, description, feeds, group.kind, page_.prev_url, page_.next_url)
+            about = description if page_.number == 1 else f"{description} Page {page_.number} of {page_.count}."
+            page = PageMeta(title, page_.url, about, feeds, group.kind, page_.prev_url, page_.next_url)
             self._render("listing.html", page, group=_group_link(group), heading=heading, description=description,
                          kind=group.kind, papers=self._cards(page_.papers), total=len(group.papers),
                          pagination=_pagination(page_), prev_link=prev_link, next_link=next_link,
@@ -116,7 +125,7 @@ class Renderer:
             newer = Link(days[i - 1].name, days[i - 1].url) if i > 0 else None
             count = len(day.papers)
             self.listing(day, f"Papers of {day.name}",
-                         f"{count} paper{'s' if count != 1 else ''} featured on {day.name}.", older, newer,
+                         f"{_papers(count)} featured on {day.name}.", older, newer,
                          self._periods_of(day))
 
     def periods(self) -> None:
@@ -125,7 +134,8 @@ class Renderer:
                 older = Link(groups[i + 1].name, groups[i + 1].url) if i + 1 < len(groups) else None
                 newer = Link(groups[i - 1].name, groups[i - 1].url) if i > 0 else None
                 self.listing(group, f"Papers of {group.name}",
-                             f"The {len(group.papers)} papers featured in {group.name.lower() if what == 'week' else group.name}, by upvotes.",
+                             f"{_papers(len(group.papers))} featured in "
+                             f"{group.name.lower() if what == 'week' else group.name}, by upvotes.",
                              older, newer)
 
     def tags(self) -> None:
@@ -136,9 +146,11 @@ class Renderer:
 
     def people(self) -> None:
         for author in self.index.authors:
-            self.listing(author, f"Papers by {author.name}", f"Papers by {author.name} on {self.site.title}.")
+            self.listing(author, f"Papers by {author.name}",
+                         f"{_papers(len(author.papers))} by {author.name} on {self.site.title}, newest first.")
         for org in self.index.organizations:
-            self.listing(org, f"Papers from {org.name}", f"Papers from {org.name} on {self.site.title}.")
+            self.listing(org, f"Papers from {org.name}",
+                         f"{_papers(len(org.papers))} from {org.name} on {self.site.title}, newest first.")
 
     # --- single pages -------------------------------------------------------------
 
@@ -154,12 +166,16 @@ class Renderer:
                 self._render("paper.html", page, paper=view, day=_group_link(day),
                              related=self._cards(self.related.get(paper.slug, ())),
                              prev_paper=prev_paper, next_paper=next_paper)
-                self.out.add(view.bibtex_url, view.bibtex)
+                self.jobs.append(Job(view.bibtex_url, view.bibtex, lambda text=view.bibtex: text))
 
     def not_found(self) -> None:
         page = PageMeta("Page not found", "404.html", "This page does not exist.", self.main_feeds, "404",
                         noindex=True)
         self._render("404.html", page)
+
+
+def _papers(count: int) -> str:
+    return f"{count} paper{'s' if count != 1 else ''}"
 
 
 def _group_link(group: Group | None) -> Link | None:

@@ -9,10 +9,12 @@ template typo fails the build with the template's name and line.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from jinja2 import meta
 
 from generator.errors import BuildFailed, Problem
 
@@ -74,3 +76,35 @@ def template_problem(exc: Exception) -> Problem:
             name, line = filename, tb.tb_lineno
         tb = tb.tb_next
     return Problem(name, line, 1, f"template error: {exc}")
+
+
+class TemplateDigests:
+    """A digest per template covering it and every template it extends,
+    includes or imports — so editing paper.html re-renders only paper pages."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        self._memo: dict[str, bytes] = {}
+
+    def __call__(self, name: str) -> bytes:
+        if name not in self._memo:
+            self._memo[name] = b""  # a cycle (not valid Jinja anyway) must not recurse forever
+            source, _, _ = self.env.loader.get_source(self.env, name)
+            h = hashlib.blake2b(source.encode("utf-8"), digest_size=16)
+            for used in sorted(self._referenced(source), key=str):
+                h.update(self._everything() if used is None else self(used))
+            self._memo[name] = h.digest()
+        return self._memo[name]
+
+    def _referenced(self, source: str) -> set[str | None]:
+        try:
+            return set(meta.find_referenced_templates(self.env.parse(source)))
+        except jinja2.TemplateSyntaxError:
+            return {None}  # the render will report it; until then depend on everything
+
+    def _everything(self) -> bytes:
+        """For a template chosen at run time: depend on all of them."""
+        h = hashlib.blake2b(digest_size=16)
+        for name in sorted(self.env.list_templates()):
+            h.update(name.encode() + self.env.loader.get_source(self.env, name)[0].encode("utf-8"))
+        return h.digest()

@@ -80,22 +80,22 @@ def site_view(site: SiteConfig) -> SiteView:
                     site.author, site.search)
 
 
-def paper_views(site: SiteConfig, index: SiteIndex) -> dict[str, PaperView]:
-    return {paper.slug: paper_view(site, index, paper) for paper in index.papers}
+@dataclass(frozen=True)
+class TextPieces:
+    """An entry's Markdown and math, rendered: the costly part of a view, cached by the build."""
+
+    title: str
+    title_html: str
+    excerpt: str
+    excerpt_html: str
+    abstract_html: str
+    abstract_text: str
+    note_html: str | None
 
 
-def paper_view(site: SiteConfig, index: SiteIndex, paper) -> PaperView:
-    url = paper_url(paper.slug)
-    arxiv_url = f"https://arxiv.org/abs/{paper.arxiv}" if paper.arxiv else None
-    pdf_url = paper.link("pdf") or (f"https://arxiv.org/pdf/{paper.arxiv}" if paper.arxiv else None)
-    links = [Link("arXiv", arxiv_url)] if arxiv_url else []
-    links += [Link(LINK_LABELS[kind], href) for kind, href in paper.links]
-    if pdf_url and not paper.link("pdf"):
-        links.insert(1, Link("PDF", pdf_url))
+def text_pieces(paper: Paper) -> TextPieces:
     excerpt = markup.excerpt(paper.abstract)
-    return PaperView(
-        slug=paper.slug,
-        url=url,
+    return TextPieces(
         title=markup.plain_text(paper.title, markdown=False),
         title_html=markup.render_inline(paper.title),
         excerpt=excerpt,
@@ -103,6 +103,35 @@ def paper_view(site: SiteConfig, index: SiteIndex, paper) -> PaperView:
         abstract_html=markup.render_block(paper.abstract),
         abstract_text=markup.plain_text(paper.abstract),
         note_html=markup.render_block(paper.note) if paper.note else None,
+    )
+
+
+def paper_views(site: SiteConfig, index: SiteIndex,
+                texts: dict[str, TextPieces] | None = None) -> dict[str, PaperView]:
+    """A view per paper; `texts` (slug → TextPieces) when the caller has them already."""
+    texts = texts or {}
+    return {paper.slug: paper_view(site, index, paper, texts.get(paper.slug) or text_pieces(paper))
+            for paper in index.papers}
+
+
+def paper_view(site: SiteConfig, index: SiteIndex, paper: Paper, text: TextPieces) -> PaperView:
+    url = paper_url(paper.slug)
+    arxiv_url = f"https://arxiv.org/abs/{paper.arxiv}" if paper.arxiv else None
+    pdf_url = paper.link("pdf") or (f"https://arxiv.org/pdf/{paper.arxiv}" if paper.arxiv else None)
+    links = [Link("arXiv", arxiv_url)] if arxiv_url else []
+    links += [Link(LINK_LABELS[kind], href) for kind, href in paper.links]
+    if pdf_url and not paper.link("pdf"):
+        links.insert(1, Link("PDF", pdf_url))
+    return PaperView(
+        slug=paper.slug,
+        url=url,
+        title=text.title,
+        title_html=text.title_html,
+        excerpt=text.excerpt,
+        excerpt_html=text.excerpt_html,
+        abstract_html=text.abstract_html,
+        abstract_text=text.abstract_text,
+        note_html=text.note_html,
         authors=tuple(Link(name, index.author_url(name)) for name in paper.authors),
         author_count=paper.shown_author_count,
         organization=Link(paper.organization, index.organization_url(paper.organization))

@@ -20,9 +20,8 @@ from generator.content import load_valid_content
 from generator.feeds import build_feeds, feed_catalogue, render_feeds_page
 from generator.index import build_index
 from generator.render import Renderer
-from generator.theme import find_theme, make_environment
+from generator.theme import TemplateDigests, find_theme, make_environment
 from generator.views import paper_views, site_view
-from generator.writer import SiteFiles
 from tests.support.tools import crawl_site, run_vnu
 
 TODAY = date(2026, 1, 15)
@@ -404,11 +403,11 @@ def test_catalogue_describes_each_feed(make_site):
 def test_feeds_page_links_every_feed(make_site):
     content = make_site(papers=PAPERS)
     site, index, views = in_process(content)
-    files = SiteFiles()
+    jobs = []
     env = make_environment(find_theme(content.resolve().parent, site.theme))
-    renderer = Renderer(env, site, site_view(site), index, views, {}, files)
+    renderer = Renderer(env, site, site_view(site), index, views, {}, jobs, TemplateDigests(env))
     render_feeds_page(renderer)
-    page = files.files["feeds/index.html"].decode()
+    page = next(job.make() for job in jobs if job.path == "feeds/index.html")
     doc = lxml.html.fromstring(page)
     hrefs = {a.get("href") for a in doc.iter("a")}
     for feed in feed_catalogue(site, index):
@@ -417,7 +416,7 @@ def test_feeds_page_links_every_feed(make_site):
     typed = {a.get("href"): a.get("type") for a in doc.iter("a") if a.get("type")}
     assert typed["/atom.xml"] == "application/atom+xml" and typed["/feed.json"] == "application/feed+json"
     html_file = content.parent / "feeds.html"
-    html_file.write_bytes(files.files["feeds/index.html"])
+    html_file.write_text(page, encoding="utf-8")
     assert run_vnu([html_file]) == []
 
 
