@@ -39,6 +39,8 @@ def find_theme(site_root: Path, name: str) -> Theme:
     if theme_dir != BUNDLED_THEMES / "default" and (BUNDLED_THEMES / "default" / "templates").is_dir():
         template_dirs.append(BUNDLED_THEMES / "default" / "templates")  # a theme may override only some
     static_dirs = [theme_dir / "static", site_root / "static"]
+    if theme_dir != BUNDLED_THEMES / "default":  # a theme that overrides some templates keeps the default's assets
+        static_dirs.insert(0, BUNDLED_THEMES / "default" / "static")
     return Theme(name, tuple(d for d in template_dirs if d.is_dir()), tuple(d for d in static_dirs if d.is_dir()))
 
 
