@@ -24,7 +24,7 @@ from generator.index import SiteIndex, build_index
 from generator.jobs import Fingerprinter, Job
 from generator.models import Paper
 from generator.parallel import parallel_map
-from generator.related import related_papers
+from generator.related import paper_words, related_papers
 from generator.render import Renderer
 from generator.sitedata import papers_json, robots_txt, sitemap_xml
 from generator.theme import TemplateDigests, find_theme, make_environment, static_files, template_problem
@@ -72,10 +72,11 @@ def build_site(content: Path, output: Path, today: date, *, use_cache: bool = Tr
     site, papers = load_valid_content(content, today, cache, jobs)
     stages.done("read and validate")
     index = build_index(papers.papers, papers.tags)
-    related = cached_related(papers.papers, cache)
-    stages.done("index and related")
-    views = paper_views(site, index, cached_texts(papers.papers, cache, jobs))
+    texts, words = cached_texts(papers.papers, cache, jobs)
     stages.done("markdown and math")
+    related = cached_related(papers.papers, words, cache)
+    views = paper_views(site, index, texts)
+    stages.done("index and related")
     theme = find_theme(content.resolve().parent, site.theme)
     env = make_environment(theme)
     planned: list[Job] = []
@@ -114,29 +115,37 @@ def queue_pages(renderer: Renderer) -> None:
     renderer.not_found()
 
 
-def cached_related(papers: tuple[Paper, ...], cache: BuildCache) -> dict[str, tuple[Paper, ...]]:
+def cached_related(papers: tuple[Paper, ...], words: list[dict[str, int]],
+                   cache: BuildCache) -> dict[str, tuple[Paper, ...]]:
     """Related papers depend on every entry, so they are kept for one exact set of entries."""
     key = digest(*(repr(p) for p in papers))
     known_key, known = cache.related
     if known_key != key:
-        computed = related_papers(papers)
+        computed = related_papers(papers, words=words)
         known = {slug: tuple(p.slug for p in found) for slug, found in computed.items()}
         cache.related = (key, known)
     by_slug = {p.slug: p for p in papers}
     return {slug: tuple(by_slug[s] for s in found) for slug, found in known.items()}
 
 
-def cached_texts(papers: tuple[Paper, ...], cache: BuildCache, jobs: int | None) -> dict[str, TextPieces]:
-    """Markdown and math of each entry, from the cache or made on every core."""
+def cached_texts(papers: tuple[Paper, ...], cache: BuildCache,
+                 jobs: int | None) -> tuple[dict[str, TextPieces], list[dict[str, int]]]:
+    """Markdown and math of each entry, and the words related papers are found by:
+    from the cache, or made on every core."""
     keys = [digest(p.title, p.abstract, p.note or "") for p in papers]
     missing = [i for i, key in enumerate(keys) if key not in cache.markup]
-    made = parallel_map(lambda i: text_pieces(papers[missing[i]]), len(missing), jobs)
-    for i, pieces in zip(missing, made):
-        cache.markup[keys[i]] = pieces
+
+    def make(i: int) -> tuple[TextPieces, dict[str, int]]:
+        paper = papers[missing[i]]
+        return text_pieces(paper), paper_words(paper)
+
+    for i, made in zip(missing, parallel_map(make, len(missing), jobs)):
+        cache.markup[keys[i]] = made
     live = set(keys)
     for key in [k for k in cache.markup if k not in live]:
         del cache.markup[key]
-    return {p.slug: cache.markup[key] for p, key in zip(papers, keys)}
+    found = [cache.markup[key] for key in keys]
+    return {p.slug: pieces for p, (pieces, _) in zip(papers, found)}, [words for _, words in found]
 
 
 def data_jobs(site: SiteConfig, index: SiteIndex, views: dict, paths: list[str]) -> list[Job]:

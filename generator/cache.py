@@ -40,7 +40,7 @@ def digest(*parts: bytes | str) -> bytes:
 @dataclass
 class BuildCache:
     entries: dict[bytes, Any] = field(default_factory=dict)  # entry digest -> Paper
-    markup: dict[bytes, Any] = field(default_factory=dict)  # entry digest -> rendered text pieces
+    markup: dict[bytes, Any] = field(default_factory=dict)  # text digest -> (rendered text pieces, words)
     related: tuple[bytes, dict[str, tuple[str, ...]]] = (b"", {})  # (digest of all entries, slug -> slugs)
     outputs: dict[str, bytes] = field(default_factory=dict)  # output path -> fingerprint
     output_dir: str = ""  # the folder `outputs` describes

@@ -1,14 +1,16 @@
-"""Related papers, computed at build time: shared tags and distinctive words.
+"""Related papers, computed at build time: shared distinctive words and tags.
 
-Each paper keeps its most distinctive words (by inverse document frequency);
-papers sharing those words or tags are candidates, scored and cut to the best
-few. Posting lists of very common words are skipped, so the cost grows
-roughly linearly with the number of papers, not with its square.
+Each paper keeps its most distinctive words (rarest in this collection).
+Papers that share those words are candidates: one point per shared word,
+two per shared tag. Words shared by too many papers are not followed, so
+the cost grows with the number of papers, not its square; a paper with too
+few candidates is topped up with its tags' nearest papers in listing order.
+Integer scores and listing-order tie-breaks keep the result deterministic.
 """
 
 from __future__ import annotations
 
-import math
+import heapq
 import re
 from collections import Counter, defaultdict
 
@@ -25,61 +27,72 @@ through to too under until up using very via was we were what when where which w
 why will with within without would yet you your approach method methods results based model
 models performance work task tasks use used existing state art significantly demonstrate
 """.split())
-KEYWORDS_PER_PAPER = 12
-WORDS_READ = 160  # title + the abstract's first words are enough to say what it is about
-TAG_WEIGHT = 2.0
+KEYWORDS_PER_PAPER = 10
+WORDS_READ = 120  # the title and the abstract's first words say what a paper is about
+MAX_SHARED = 48  # a word in more papers than this is too common to point anywhere
+TAG_POINTS = 2
 
 
-def _words(paper: Paper) -> Counter:
-    title = WORD.findall(paper.title.lower())
-    body = WORD.findall(paper.abstract.lower())[:WORDS_READ]
-    counts = Counter(w for w in body if w not in STOPWORDS and len(w) > 2)
-    for word in title:  # a title word says more than an abstract word
-        if word not in STOPWORDS and len(word) > 2:
-            counts[word] += 3
-    return counts
+def paper_words(paper: Paper) -> dict[str, int]:
+    """Word → weight: how often it opens the abstract, title words counting three times."""
+    counts: Counter = Counter(WORD.findall(paper.abstract.lower())[:WORDS_READ])
+    for word in WORD.findall(paper.title.lower()):
+        counts[word] += 3
+    return {w: c for w, c in counts.items() if len(w) > 2 and w not in STOPWORDS}
 
 
-def related_papers(papers: tuple[Paper, ...], limit: int = 5) -> dict[str, tuple[Paper, ...]]:
-    """slug → up to `limit` related papers, best first; deterministic."""
-    n = len(papers)
-    if n < 2:
-        return {p.slug: () for p in papers}
-    counts = [_words(p) for p in papers]
-    frequency: Counter = Counter()
-    for words in counts:
-        frequency.update(words.keys())
-    common = max(50, n // 20)  # words in more papers than this are not distinctive
-    idf = {w: math.log(n / f) for w, f in frequency.items() if 1 < f <= common}
-    keywords: list[dict[str, float]] = []
+def related_papers(papers: tuple[Paper, ...], limit: int = 5,
+                   words: list[dict[str, int]] | None = None) -> dict[str, tuple[Paper, ...]]:
+    """slug → up to `limit` related papers, best first. `papers` in listing order;
+    `words[i]` (from `paper_words`) when the caller has them cached."""
+    words = words if words is not None else [paper_words(p) for p in papers]
+    frequency = Counter(w for ws in words for w in ws)
     postings: dict[str, list[int]] = defaultdict(list)
-    for index, words in enumerate(counts):
-        scored = sorted(((tf * idf[w], w) for w, tf in words.items() if w in idf), reverse=True)
-        chosen = {w: s for s, w in scored[:KEYWORDS_PER_PAPER]}
+    keywords: list[list[str]] = []
+    for index, ws in enumerate(words):
+        shared = [w for w in ws if 1 < frequency[w] <= MAX_SHARED]
+        # tf·idf, kept exact with integers: weight / frequency, compared by cross-multiplying
+        chosen = sorted(shared, key=lambda w: (-ws[w] * 1000 // frequency[w], w))[:KEYWORDS_PER_PAPER]
         keywords.append(chosen)
         for word in chosen:
             postings[word].append(index)
-    tag_postings: dict[str, list[int]] = defaultdict(list)
+    by_tag: dict[str, list[int]] = defaultdict(list)
     for index, paper in enumerate(papers):
         for tag in paper.tags:
-            tag_postings[tag].append(index)
+            by_tag[tag].append(index)
+    position = {tag: {i: n for n, i in enumerate(members)} for tag, members in by_tag.items()}
+    bit = {tag: 1 << n for n, tag in enumerate(sorted(by_tag))}
+    tag_mask = [sum(bit[t] for t in set(p.tags)) for p in papers]
     result = {}
     for index, paper in enumerate(papers):
-        scores: dict[int, float] = defaultdict(float)
+        scores: Counter = Counter()
         for word in keywords[index]:
-            weight = idf[word]
-            for other in postings[word]:
-                scores[other] += weight
-        for tag in paper.tags:
-            members = tag_postings[tag]
-            # A huge tag says little; only let it add candidates while it is small.
-            for other in (members if len(members) <= common else ()):
-                scores[other] += TAG_WEIGHT
-            if len(members) > common:
-                for other in list(scores):
-                    if tag in papers[other].tags:
-                        scores[other] += TAG_WEIGHT
+            scores.update(postings[word])  # C speed: one point per shared word
+        mine = tag_mask[index]
+        if mine:
+            for other in list(scores):
+                scores[other] += TAG_POINTS * (mine & tag_mask[other]).bit_count()
         scores.pop(index, None)
-        best = sorted(scores.items(), key=lambda item: (-round(item[1], 9), papers[item[0]].sort_key))
-        result[paper.slug] = tuple(papers[i] for i, _ in best[:limit])
+        best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+        chosen = [i for i, _ in best]
+        if len(chosen) < limit:
+            chosen += _tag_neighbours(index, paper, by_tag, position, set(chosen), limit - len(chosen))
+        result[paper.slug] = tuple(papers[i] for i in chosen)
     return result
+
+
+def _tag_neighbours(index: int, paper: Paper, by_tag: dict, position: dict, taken: set, wanted: int) -> list[int]:
+    """The papers listed nearest to this one under its tags (newest first)."""
+    found: list[int] = []
+    for tag in paper.tags:
+        members, here = by_tag[tag], position[tag][index]
+        for step in range(1, len(members)):
+            for n in (here - step, here + step):
+                if 0 <= n < len(members) and members[n] != index and members[n] not in taken:
+                    taken.add(members[n])
+                    found.append(members[n])
+                    if len(found) == wanted:
+                        return found
+            if step > wanted * 2:
+                break
+    return found

@@ -21,6 +21,7 @@ from generator.index import (
 from generator.views import FeedLink, Link, PaperView, SiteView
 from generator.jobs import Job
 
+CARD_TEMPLATE = "partials/card.html"
 FEED_TITLES = {"application/atom+xml": "Atom", "application/rss+xml": "RSS", "application/feed+json": "JSON Feed"}
 
 
@@ -65,9 +66,21 @@ class Renderer:
         self.env.globals.update(
             url=lambda path="": base + path,
             abs_url=lambda path="": self.site.base_url + path,
+            card=self._card,
         )
+        self._cards_made: dict[tuple, Markup] = {}
         self.main_feeds = tuple(FeedLink(f"{self.site.title} ({FEED_TITLES[mime]})", url, mime)
                                 for url, mime in MAIN_FEEDS)
+
+    def _card(self, paper: PaperView, heading: int = 2, link_day: bool = True) -> Markup:
+        """A paper's card, rendered once per build (and process) and reused on every
+        listing: a paper appears on its day, week, month, tags, authors and related lists."""
+        key = (paper.slug, heading, bool(link_day))
+        made = self._cards_made.get(key)
+        if made is None:
+            html = self.env.get_template(CARD_TEMPLATE).render(paper=paper, heading=heading, link_day=link_day)
+            made = self._cards_made[key] = Markup(html)
+        return made
 
     def _render(self, template: str, page: PageMeta, **context) -> None:
         """Queue one page: the build renders it only when its inputs changed."""
@@ -77,7 +90,8 @@ class Renderer:
             return env.get_template(template).render(site=site, page=page, **context)
 
         inputs = (template, page, tuple(sorted(context.items())))
-        self.jobs.append(Job(output_path(page.url), inputs, make, self.template_digest(template)))
+        salt = self.template_digest(template) + self.template_digest(CARD_TEMPLATE)  # cards are called, not included
+        self.jobs.append(Job(output_path(page.url), inputs, make, salt))
 
     def _cards(self, papers) -> tuple[PaperView, ...]:
         return tuple(self.views[p.slug] for p in papers)
