@@ -45,6 +45,8 @@ class BuildCache:
     outputs: dict[str, bytes] = field(default_factory=dict)  # output path -> fingerprint
     output_dir: str = ""  # the folder `outputs` describes
     vocabulary: bytes = b""  # digest of tags.yaml the entries were checked against
+    stamp: bytes = b""  # every input file's path, size and mtime when `outputs` was written
+    summary: tuple[int, int, int] = (0, 0, 0)  # papers, pages, feeds of that build
 
 
 def cache_path(content: Path) -> Path:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -35,15 +35,25 @@ def _run_chunk(bounds: tuple[int, int]) -> list:
 
 def parallel_map(work: Callable[[int], T], count: int, jobs: int | None = None) -> list[T]:
     """[work(0), work(1), …, work(count - 1)], computed by `jobs` processes."""
+    return list(parallel_imap(work, count, jobs))
+
+
+def parallel_imap(work: Callable[[int], T], count: int, jobs: int | None = None,
+                  max_chunk: int = 256) -> Iterator[T]:
+    """work(0), work(1), … in order, as they are ready: the caller can write each result
+    away while the workers go on, so results never pile up in memory."""
     global _work
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 2 or count < MIN_PARALLEL or "fork" not in multiprocessing.get_all_start_methods():
-        return [work(i) for i in range(count)]
-    chunk = max(1, -(-count // (jobs * 4)))  # a few chunks per worker evens out uneven pieces
+        yield from (work(i) for i in range(count))
+        return
+    # A few chunks per worker evens out uneven pieces; a cap keeps each one's results small.
+    chunk = max(1, min(max_chunk, -(-count // (jobs * 4))))
     _work = work
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            parts = pool.map(_run_chunk, [(s, min(s + chunk, count)) for s in range(0, count, chunk)])
+            bounds = [(s, min(s + chunk, count)) for s in range(0, count, chunk)]
+            for part in pool.imap(_run_chunk, bounds):
+                yield from part
     finally:
         _work = None
-    return [item for part in parts for item in part]

@@ -1,7 +1,8 @@
 """The only writer of the output folder.
 
-Pages are collected in memory first; nothing touches the output folder
-until every page rendered. Then one of two ways:
+A build opens one `Publication`, adds each file as soon as it is made (so a
+100,000-paper site never sits in memory whole), and commits at the end.
+Nothing a reader can see changes before the commit:
 
 - A full build writes the whole site into a staging folder next to the
   output and swaps it in with two renames. Files whose bytes did not change
@@ -29,39 +30,6 @@ PLACEHOLDERS = (".gitkeep",)  # the repository keeps output/ with only this in i
 
 class OutputCollision(Exception):
     pass
-
-
-class SiteFiles:
-    """The built site in memory: relative path → bytes. Refuses two files at one path."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-        self.kept: set[str] = set()  # paths whose file in the output is already current
-        self._folded: dict[str, str] = {}
-
-    def keep(self, path: str) -> None:
-        """Claim a path whose existing output file is known to be up to date."""
-        self._claim(path)
-        self.kept.add(path)
-
-    def add(self, path: str, data: bytes | str) -> None:
-        path = self._claim(path)
-        self.files[path] = data.encode("utf-8") if isinstance(data, str) else data
-
-    def _claim(self, path: str) -> str:
-        path = safe_relative(path)
-        # Case-insensitive hosts (macOS, Windows) would merge these two files into one.
-        folded = unicodedata.normalize("NFC", path).casefold()
-        if folded in self._folded:
-            raise OutputCollision(f"two outputs at one path: {self._folded[folded]} and {path}")
-        self._folded[folded] = path
-        return path
-
-    def paths(self) -> set[str]:
-        return set(self.files) | self.kept
-
-    def __len__(self) -> int:
-        return len(self.files) + len(self.kept)
 
 
 def safe_relative(path: str) -> str:
@@ -125,78 +93,130 @@ def check_output_folder(output: Path, content: Path) -> None:
         raise BuildFailed([Problem(str(output), message="the output path is a file, not a folder")])
 
 
-def publish(site: SiteFiles, output: Path, previous_paths: set[str] | None = None) -> WriteStats:
-    """Make `output` hold exactly `site`.
+def _cannot_write(output: Path, exc: OSError) -> BuildFailed:
+    return BuildFailed([Problem(str(output), message=f"cannot write the site: {exc.strerror or exc}",
+                                hint="the previous site was left as it was")])
+
+
+class Publication:
+    """One build's writes to `output`. Use as a context manager; call `commit()`.
 
     `previous_paths`, when given, is every file the previous build put in
     `output` (from the cache): then only what changed is written.
     """
-    recover(output)
-    if previous_paths is not None and output.is_dir():
-        return _publish_changes(site, output, previous_paths)
-    if site.kept:
-        raise ValueError("a full build cannot keep files it did not render")
-    return _publish_full(site, output)
 
+    def __init__(self, output: Path, previous_paths: set[str] | None = None) -> None:
+        self.output = output
+        self.previous_paths = previous_paths
+        self.staging, self._previous = _staging_names(output)
+        self._claimed: dict[str, str] = {}  # case-folded path -> path
+        self._changed: list[str] = []
+        self.written = self.unchanged = 0
+        self._made_dirs: set[str] = set()
+        try:
+            recover(output)
+            output.parent.mkdir(parents=True, exist_ok=True)
+            self.incremental = previous_paths is not None and output.is_dir()
+            self.staging.mkdir()
+        except OSError as exc:
+            raise _cannot_write(output, exc) from exc
 
-def _publish_full(site: SiteFiles, output: Path) -> WriteStats:
-    staging, previous = _staging_names(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    written = unchanged = 0
-    try:
-        staging.mkdir()
-        made: set[str] = set()
-        for relative, data in site.files.items():
-            target = staging / relative
-            parent = target.parent
-            key = str(parent)
-            if key not in made:
-                parent.mkdir(parents=True, exist_ok=True)
-                made.add(key)
-            if _link_if_same(output / relative, target, data):
-                unchanged += 1
+    def __enter__(self) -> Publication:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is not None:  # anything went wrong before commit: the output stays as it was
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _claim(self, path: str) -> str:
+        try:
+            path = safe_relative(path)
+        except OutputCollision as exc:
+            raise BuildFailed([Problem(str(self.output), message=str(exc))]) from exc
+        # Case-insensitive hosts (macOS, Windows) would merge these two files into one.
+        folded = unicodedata.normalize("NFC", path).casefold()
+        if folded in self._claimed:
+            raise BuildFailed([Problem(str(self.output), message=(
+                f"two outputs at one path: {self._claimed[folded]} and {path}"))])
+        self._claimed[folded] = path
+        return path
+
+    def paths(self) -> set[str]:
+        return set(self._claimed.values())
+
+    def keep(self, path: str) -> None:
+        """A file whose copy in the output is known to be current."""
+        path = self._claim(path)
+        self.unchanged += 1
+        if not self.incremental:
+            self._write(path, None)
+
+    def add(self, path: str, data: bytes | str) -> None:
+        path = self._claim(path)
+        self._write(path, data.encode("utf-8") if isinstance(data, str) else data)
+
+    def _write(self, path: str, data: bytes | None) -> None:
+        old, target = self.output / path, self.staging / path
+        try:
+            if self.incremental:
+                if _same_bytes(old, data):
+                    self.unchanged += 1
+                    return
+                self._changed.append(path)
             else:
-                target.write_bytes(data)
-                written += 1
+                self._mkdir(target.parent)
+                if data is None or _same_bytes(old, data):
+                    os.link(old, target)  # same bytes: keep the old file, and its mtime
+                    if data is not None:
+                        self.unchanged += 1
+                    return
+            self._mkdir(target.parent)
+            target.write_bytes(data)
+            self.written += 1
+        except OSError as exc:
+            raise _cannot_write(self.output, exc) from exc
+
+    def _mkdir(self, folder: Path) -> None:
+        key = str(folder)
+        if key not in self._made_dirs:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(key)
+
+    def commit(self) -> WriteStats:
+        try:
+            return self._commit_changes() if self.incremental else self._commit_full()
+        except OSError as exc:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            if self._previous.exists() and not self.output.exists():
+                self._previous.rename(self.output)
+            raise _cannot_write(self.output, exc) from exc
+
+    def _commit_full(self) -> WriteStats:
+        output, previous = self.output, self._previous
         for name in PLACEHOLDERS:
-            if (output / name).is_file() and name not in site.files:
-                shutil.copy2(output / name, staging / name)
-        removed = _count_removed(output, site) if output.exists() else 0
+            if (output / name).is_file() and name not in self._claimed:
+                shutil.copy2(output / name, self.staging / name)
+        removed = _count_removed(output, self.paths()) if output.exists() else 0
         if output.exists():
             output.rename(previous)
-        staging.rename(output)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        if previous.exists() and not output.exists():
-            previous.rename(output)
-        raise BuildFailed([Problem(str(output), message=f"cannot write the site: {exc.strerror or exc}",
-                                   hint="the previous site was left as it was")]) from exc
-    shutil.rmtree(previous, ignore_errors=True)
-    return WriteStats(written, unchanged, removed)
+        self.staging.rename(output)
+        shutil.rmtree(previous, ignore_errors=True)
+        return WriteStats(self.written, self.unchanged, removed)
 
-
-def _publish_changes(site: SiteFiles, output: Path, previous_paths: set[str]) -> WriteStats:
-    staging, _ = _staging_names(output)
-    changed = [path for path, data in site.files.items() if not _same_bytes(output / path, data)]
-    removed = sorted(previous_paths - site.paths())
-    if not changed and not removed:
-        return WriteStats(0, len(site), 0)
-    journal = _journal_path(output)
-    try:
-        for path in changed:
-            target = staging / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(site.files[path])
+    def _commit_changes(self) -> WriteStats:
+        removed = sorted((self.previous_paths or set()) - self.paths())
+        if not self._changed and not removed:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            return WriteStats(0, self.unchanged, 0)
+        journal = _journal_path(self.output)
         tmp = journal.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"move": changed, "delete": removed}), encoding="utf-8")
-        os.replace(tmp, journal)  # the commit point: from here on the new site wins
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        journal.with_suffix(".tmp").unlink(missing_ok=True)
-        raise BuildFailed([Problem(str(output), message=f"cannot write the site: {exc.strerror or exc}",
-                                   hint="the previous site was left as it was")]) from exc
-    recover(output)  # applies the journal just committed
-    return WriteStats(len(changed), len(site) - len(changed), len(removed))
+        try:
+            tmp.write_text(json.dumps({"move": self._changed, "delete": removed}), encoding="utf-8")
+            os.replace(tmp, journal)  # the commit point: from here on the new site wins
+        finally:
+            tmp.unlink(missing_ok=True)
+        recover(self.output)  # applies the journal just committed
+        return WriteStats(self.written, self.unchanged, len(removed))
 
 
 def _apply(move: list[str], delete: list[str], staging: Path, output: Path) -> None:
@@ -211,33 +231,25 @@ def _apply(move: list[str], delete: list[str], staging: Path, output: Path) -> N
         target = output / safe_relative(path)
         target.unlink(missing_ok=True)
         for parent in target.parents:  # drop folders the deletion emptied
-            if parent == output or any(parent.iterdir()):
+            if parent == output or not parent.is_dir() or any(parent.iterdir()):
                 break
             parent.rmdir()
 
 
-def _same_bytes(path: Path, data: bytes) -> bool:
+def _same_bytes(path: Path, data: bytes | None) -> bool:
+    if data is None:
+        return path.is_file()
     try:
         return path.stat().st_size == len(data) and path.read_bytes() == data
     except OSError:
         return False
 
 
-def _link_if_same(old: Path, new: Path, data: bytes) -> bool:
-    try:
-        if old.stat().st_size != len(data) or old.read_bytes() != data:
-            return False
-        os.link(old, new)
-        return True
-    except OSError:
-        return False
-
-
-def _count_removed(output: Path, site: SiteFiles) -> int:
+def _count_removed(output: Path, kept: set[str]) -> int:
     removed = 0
     for folder, _, files in os.walk(output):
         for name in files:
             relative = os.path.relpath(os.path.join(folder, name), output).replace(os.sep, "/")
-            if relative not in site.files and name not in PLACEHOLDERS:
+            if relative not in kept and name not in PLACEHOLDERS:
                 removed += 1
     return removed

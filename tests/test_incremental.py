@@ -1,0 +1,121 @@
+"""Incremental builds equal cold builds, byte for byte, after every kind of edit."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import REPO, paper, run_cli
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def build(content: Path, out: Path, *extra: str) -> str:
+    return run_cli("build", "--content", str(content), "--output", str(out), *extra, check=True).stdout
+
+
+def edit_entry(path: Path, **changes) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.update(changes)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.fixture
+def site(make_site, tmp_path):
+    content = make_site(papers={
+        "2025/alpha": paper(title="Alpha: quantized attention", added="2025-12-08", tags=["quantization"],
+                            authors=["Ann Lee", "Bo Chen"], abstract="Low-bit $x^2$ attention kernels."),
+        "2025/beta": paper(title="Beta reasoning", added="2025-12-09", tags=["math-reasoning"],
+                           organization="Lab X", abstract="Models that solve problems."),
+        "2025/gamma": paper(title="Gamma kernels", added="2025-12-09", tags=["quantization", "math-reasoning"],
+                            authors=["Bo Chen"], upvotes=7, abstract="Quantized kernels for attention."),
+    }, site={"per_page": 2, "search": False})
+    return content
+
+
+EDITS = {
+    "add an entry": lambda c: (c / "papers/2025/delta.yaml").write_text(yaml.safe_dump(
+        paper(title="Delta", added="2025-12-10", tags=["quantization"], authors=["Cy Dee"]))),
+    "edit an entry": lambda c: edit_entry(c / "papers/2025/beta.yaml", title="Beta, retitled", upvotes=3),
+    "rename an entry": lambda c: (c / "papers/2025/gamma.yaml").rename(c / "papers/2025/gamma-two.yaml"),
+    "delete an entry": lambda c: (c / "papers/2025/alpha.yaml").unlink(),
+    "change the tag vocabulary": lambda c: (c / "tags.yaml").write_text(
+        "quantization: Fewer bits\nmath-reasoning: Maths\n"),
+    "change site.yaml": lambda c: (c / "site.yaml").write_text(
+        (c / "site.yaml").read_text().replace("Test Papers", "Renamed Papers")),
+}
+
+
+def test_every_edit_gives_what_a_cold_build_gives(site, tmp_path):
+    incremental, cold = tmp_path / "incremental", tmp_path / "cold"
+    build(site, incremental)
+    theme = tmp_path / "themes" / "default"
+    shutil.copytree(REPO / "themes" / "default", theme)  # a site-local copy we may edit
+    steps = list(EDITS.items()) + [
+        ("edit a template", lambda c: (theme / "templates" / "paper.html").write_text(
+            (theme / "templates" / "paper.html").read_text().replace("Abstract", "Summary"))),
+        ("edit the card template", lambda c: (theme / "templates" / "partials" / "card.html").write_text(
+            (theme / "templates" / "partials" / "card.html").read_text().replace("Featured", "Picked"))),
+        ("edit a static file", lambda c: (theme / "static" / "style.css").write_text("body{color:red}\n")),
+    ]
+    for name, edit in steps:
+        edit(site)
+        build(site, incremental)
+        shutil.rmtree(cold, ignore_errors=True)
+        build(site, cold, "--no-cache")
+        assert tree(incremental) == tree(cold), f"after '{name}' the incremental build differs"
+    assert "Summary" in (incremental / "papers" / "beta" / "index.html").read_text()
+    assert "Picked" in (incremental / "index.html").read_text()
+
+
+def test_no_change_rebuild_makes_and_writes_nothing(site, tmp_path):
+    out = tmp_path / "out"
+    build(site, out)
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    result = build(site, out)
+    assert "(0 made, 0 written, 0 removed)" in result
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
+
+
+def test_one_edit_remakes_only_what_shows_it(site, tmp_path):
+    out = tmp_path / "out"
+    build(site, out)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    edit_entry(site / "papers/2025/beta.yaml", upvotes=99)
+    build(site, out)
+    changed = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and p.stat().st_mtime_ns != before.get(p)}
+    assert "papers/beta/index.html" in changed and "days/2025-12-09/index.html" in changed
+    assert "papers/alpha/paper.bib" not in changed  # alpha's own files do not show beta's upvotes
+    assert "authors/ann-lee/index.html" not in changed
+
+
+def test_a_corrupt_cache_is_rebuilt_not_trusted(site, tmp_path):
+    out = tmp_path / "out"
+    build(site, out)
+    cache = tmp_path / ".paperfeed-cache" / "build.pickle"
+    data = bytearray(cache.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    cache.write_bytes(bytes(data))
+    edit_entry(site / "papers/2025/beta.yaml", title="Beta after corruption")
+    build(site, out)
+    shutil.copytree(site, tmp_path / "fresh" / "content")
+    build(tmp_path / "fresh" / "content", tmp_path / "fresh-out", "--no-cache")
+    assert tree(out) == tree(tmp_path / "fresh-out")
+
+
+def test_parallel_and_serial_builds_are_identical(tmp_path):
+    content = tmp_path / "content"  # big enough that the work is really split between processes
+    subprocess.run([sys.executable, str(REPO / "benchmarks" / "make_corpus.py"), "--n", "600", "--seed", "3",
+                    "--out", str(content)], check=True, capture_output=True)
+    with open(content / "site.yaml", "a", encoding="utf-8") as site_yaml:
+        site_yaml.write("search: false\n")  # the search index is compared in test_reproducible
+    build(content, tmp_path / "serial", "--no-cache", "--jobs", "1")
+    build(content, tmp_path / "parallel", "--no-cache", "--jobs", "2")
+    assert tree(tmp_path / "serial") == tree(tmp_path / "parallel")
