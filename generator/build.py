@@ -8,6 +8,8 @@ inputs, so a rebuild makes only the files whose inputs changed.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,13 +25,14 @@ from generator.feeds import OPML_FEED, feed_jobs, render_feeds_page
 from generator.index import SiteIndex, build_index
 from generator.jobs import Fingerprinter, Job
 from generator.models import Paper
-from generator.parallel import parallel_map
+from generator.parallel import parallel_imap, parallel_map
 from generator.related import paper_words, related_papers
 from generator.render import Renderer
+from generator.search import render_search_page, run_search
 from generator.sitedata import papers_json, robots_txt, sitemap_xml
-from generator.theme import TemplateDigests, find_theme, make_environment, static_files, template_problem
-from generator.views import TextPieces, paper_views, site_view, text_pieces
-from generator.writer import SiteFiles, WriteStats, check_output_folder, publish
+from generator.theme import BUNDLED_THEMES, TemplateDigests, find_theme, make_environment, static_files, template_problem
+from generator.views import PaperView, TextPieces, paper_views, site_view, text_pieces
+from generator.writer import Publication, WriteStats, check_output_folder
 
 
 @dataclass
@@ -69,6 +72,13 @@ def build_site(content: Path, output: Path, today: date, *, use_cache: bool = Tr
     check_output_folder(output, content)
     cache_file = cache_path(content)
     cache = load_cache(cache_file) if use_cache else BuildCache()
+    stamp = input_stamp(content)
+    if stamp == cache.stamp and cache.output_dir == str(output.resolve()) and output.is_dir():
+        # Not one input file changed since the output was written: it is already right.
+        stages.done("check inputs")
+        papers_count, pages, feeds_count = cache.summary
+        return BuildResult(papers_count, pages, len(cache.outputs), feeds_count, 0,
+                           WriteStats(0, len(cache.outputs), 0), time.perf_counter() - started, stages.times)
     site, papers = load_valid_content(content, today, cache, jobs)
     stages.done("read and validate")
     index = build_index(papers.papers, papers.tags)
@@ -93,15 +103,42 @@ def build_site(content: Path, output: Path, today: date, *, use_cache: bool = Tr
     stages.done("plan")
     same_output = cache.output_dir == str(output.resolve()) and output.is_dir()
     previous = cache.outputs if same_output else {}
-    files, fingerprints, made = make_files(planned, site, previous, output, jobs)
-    stages.done("render")
-    stats = publish(files, output, set(previous) if same_output else None)
+    with Publication(output, set(previous) if same_output else None) as publication:
+        fingerprints, made = make_files(planned, site, previous, output, jobs, publication)
+        stages.done("render")
+        stats = publication.commit()
     stages.done("write")
-    cache.outputs, cache.output_dir = fingerprints, str(output.resolve())
-    save_cache(cache_file, cache)
+    run_search(site, output)  # the last step: Pagefind over the published pages
+    stages.done("search")
     pages = sum(1 for job in planned if job.path.endswith(".html"))
-    return BuildResult(len(papers.papers), pages, len(files), sum(1 for f in feeds if f.path != OPML_FEED),
+    feeds_count = sum(1 for f in feeds if f.path != OPML_FEED)
+    cache.outputs, cache.output_dir, cache.stamp = fingerprints, str(output.resolve()), stamp
+    cache.summary = (len(papers.papers), pages, feeds_count)
+    save_cache(cache_file, cache)
+    return BuildResult(len(papers.papers), pages, len(planned), feeds_count,
                        made, stats, time.perf_counter() - started, stages.times)
+
+
+def input_stamp(content: Path) -> bytes:
+    """Path, size and mtime of every file a build reads: content, themes, templates, static.
+
+    Taken before reading, so an edit made during a build makes the next
+    build's stamp differ. Equal stamps mean the previous output is still right.
+    """
+    root = content.resolve().parent
+    folders = {content.resolve(), root / "themes", root / "templates", root / "static", BUNDLED_THEMES.resolve()}
+    h = hashlib.blake2b(digest_size=16)
+    for folder in sorted(folders):
+        for base, dirs, names in os.walk(folder):
+            dirs.sort()
+            for name in sorted(names):
+                path = os.path.join(base, name)
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    continue
+                h.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    return h.digest()
 
 
 def queue_pages(renderer: Renderer) -> None:
@@ -112,6 +149,8 @@ def queue_pages(renderer: Renderer) -> None:
     renderer.tags()
     renderer.people()
     render_feeds_page(renderer)
+    if renderer.site.search:
+        render_search_page(renderer)
     renderer.not_found()
 
 
@@ -159,25 +198,26 @@ def data_jobs(site: SiteConfig, index: SiteIndex, views: dict, paths: list[str])
 
 
 def make_files(planned: list[Job], site: SiteConfig, previous: dict[str, bytes], output: Path,
-               jobs: int | None) -> tuple[SiteFiles, dict[str, bytes], int]:
-    """Make the files whose fingerprint changed; keep the others as the output has them."""
-    fingerprinter = Fingerprinter(digest(repr(site)))
-    files = SiteFiles()
+               jobs: int | None, publication: Publication) -> tuple[dict[str, bytes], int]:
+    """Make the files whose fingerprint changed and hand each to the publication as soon
+    as it is made; keep the others as the output has them."""
+    fingerprinter = Fingerprinter(digest(repr(site)), recurring={
+        PaperView: lambda view: view.source_digest,
+        Paper: lambda paper: digest(repr(paper)),
+    })
     fingerprints: dict[str, bytes] = {}
     todo: list[Job] = []
     for job in planned:
         fingerprints[job.path] = fingerprint = fingerprinter.of(job)
         if previous.get(job.path) == fingerprint and (output / job.path).is_file():
-            files.keep(job.path)
+            publication.keep(job.path)
         else:
             todo.append(job)
-    results = parallel_map(lambda i: _make(todo[i]), len(todo), jobs)
-    problems = [r for r in results if isinstance(r, Problem)]
-    if problems:
-        raise BuildFailed(problems[:1])  # one broken template fails every page: say it once
-    for job, data in zip(todo, results):
-        files.add(job.path, data)
-    return files, fingerprints, len(todo)
+    for job, data in zip(todo, parallel_imap(lambda i: _make(todo[i]), len(todo), jobs)):
+        if isinstance(data, Problem):
+            raise BuildFailed([data])  # one broken template fails every page: say it once
+        publication.add(job.path, data)
+    return fingerprints, len(todo)
 
 
 def _make(job: Job) -> bytes | str | Problem:
