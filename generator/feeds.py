@@ -36,6 +36,7 @@ from generator.render import PageMeta
 from generator.views import PaperView
 
 OPML_FEED = "feeds.opml"
+BRIEF_KINDS = ("author", "organization")  # feeds whose items carry the abstract's first lines only
 FEEDS_PAGE = "feeds/"
 FORMATS = {ATOM: "Atom", RSS: "RSS", JSON_FEED: "JSON Feed"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # `updated` of a feed with no items
@@ -130,9 +131,13 @@ class Item:
     external_url: str | None = None
 
 
-def paper_item(site: SiteConfig, view: PaperView) -> Item:
+def paper_item(site: SiteConfig, view: PaperView, brief: bool = False) -> Item:
+    """A paper as a feed item. `brief` items (in the many per-author and per-organization
+    feeds) carry the abstract's first lines instead of all of it, which keeps those feeds
+    small at 100,000 papers; the main and tag feeds carry the whole abstract."""
     links = " · ".join(f'<a href="{html.escape(link.url)}">{html.escape(link.text)}</a>' for link in view.links)
-    content = absolute_urls(view.abstract_html, site.base_url) + (f"\n<p>{links}</p>" if links else "")
+    body = f"<p>{view.excerpt_html}</p>" if brief else view.abstract_html
+    content = absolute_urls(body, site.base_url) + (f"\n<p>{links}</p>" if links else "")
     authors = tuple(a.text for a in view.authors) or ((view.organization.text,) if view.organization else ())
     return Item(id=f"{site.id}:papers/{view.slug}", url=site.base_url + paper_url(view.slug), title=view.title,
                 date=_day_time(view.added), summary=view.excerpt, content_html=content, authors=authors,
@@ -190,18 +195,20 @@ class _Items:
 
     def __init__(self, site: SiteConfig, views: dict[str, PaperView]) -> None:
         self.site, self.views = site, views
-        self._items: dict[str, Item] = {}
-        self._xml: dict[str, tuple[bytes, bytes]] = {}
+        self._items: dict[tuple[str, bool], Item] = {}
+        self._xml: dict[tuple[str, bool], tuple[bytes, bytes]] = {}
 
-    def item(self, slug: str) -> Item:
-        if slug not in self._items:
-            self._items[slug] = paper_item(self.site, self.views[slug])
-        return self._items[slug]
+    def item(self, slug: str, brief: bool = False) -> Item:
+        key = (slug, brief)
+        if key not in self._items:
+            self._items[key] = paper_item(self.site, self.views[slug], brief)
+        return self._items[key]
 
-    def xml(self, slug: str) -> tuple[bytes, bytes]:
-        if slug not in self._xml:
-            self._xml[slug] = _item_xml(self.item(slug))
-        return self._xml[slug]
+    def xml(self, slug: str, brief: bool = False) -> tuple[bytes, bytes]:
+        key = (slug, brief)
+        if key not in self._xml:
+            self._xml[key] = _item_xml(self.item(slug, brief))
+        return self._xml[key]
 
 
 # --- feed heads: feedgen once per format, filled in per feed ---------------------------
@@ -294,11 +301,12 @@ def feed_jobs(site: SiteConfig, index: SiteIndex, views: dict[str, PaperView]) -
         slugs = tuple(p.slug for p in papers[: site.feed_items])
 
         def make(feed=feed, slugs=slugs) -> bytes:
+            brief = feed.kind in BRIEF_KINDS
             if feed.type == JSON_FEED:
                 return json_feed(site, feed, [items.item(s) for s in slugs])
             which = 0 if feed.type == ATOM else 1
-            return _xml_feed(head(feed.type), site, feed, [items.item(s) for s in slugs],
-                             [items.xml(s)[which] for s in slugs])
+            return _xml_feed(head(feed.type), site, feed, [items.item(s, brief) for s in slugs],
+                             [items.xml(s, brief)[which] for s in slugs])
 
         jobs.append(Job(feed.url, (feed, tuple(views[s] for s in slugs)), make))
     jobs.append(Job(OPML_FEED, tuple(catalogue), lambda: opml(site, catalogue)))
@@ -322,7 +330,10 @@ def _updated(items: list[Item]) -> datetime:
 
 
 def _xml_feed(head: _Head, site: SiteConfig, feed: FeedInfo, items: list[Item], xml: list[bytes]) -> bytes:
-    values = {"id": _feed_id(site, feed), "title": feed.title, "subtitle": feed.description,
+    # RSS readers read a channel's <description> as HTML (as they do an item's): a name in
+    # it ("Papers by <script>…") goes in escaped. Atom's subtitle is a text construct.
+    subtitle = html.escape(feed.description, quote=False) if head.rss else feed.description
+    values = {"id": _feed_id(site, feed), "title": feed.title, "subtitle": subtitle,
               "self": site.base_url + feed.url, "page": site.base_url + feed.page_url}
     return head.fill(values, _updated(items), xml)
 

@@ -450,13 +450,26 @@ def test_site_and_group_names_with_markup_characters_stay_well_formed(make_site,
 
 
 def test_each_paper_is_turned_into_feed_xml_once(make_site, monkeypatch):
-    """A paper in many feeds (main, tags, authors, organization) is serialised once."""
+    """A paper in many feeds (main, tags, authors, organization) is serialised once in full
+    and at most once more in brief (for the per-author and per-organization feeds)."""
     calls = []
     original = feeds_module._item_xml
     monkeypatch.setattr(feeds_module, "_item_xml", lambda item: calls.append(item.id) or original(item))
     feeds_of(make_site(papers=PAPERS))
     paper_calls = [c for c in calls if ":papers/" in c]
-    assert sorted(paper_calls) == sorted(f"{ID}:papers/{s.split('/')[1]}" for s in PAPERS)
+    assert sorted(set(paper_calls)) == sorted(f"{ID}:papers/{s.split('/')[1]}" for s in PAPERS)
+    assert max(paper_calls.count(c) for c in paper_calls) == 2  # full, and brief for an author's feed
+
+
+def test_author_feeds_carry_the_abstracts_first_lines_only(make_site):
+    files = feeds_of(make_site(papers=PAPERS))
+    author_feed = next(data for path, data in files.items() if path.startswith("authors/") and path.endswith("atom.xml"))
+    main = feedparser.parse(files["atom.xml"])
+    brief = feedparser.parse(author_feed)
+    entry = brief.entries[0]
+    full = next(e for e in main.entries if e.id == entry.id)
+    assert len(entry.content[0].value) < len(full.content[0].value)
+    assert entry.link == full.link
 
 
 def test_seed_content_feeds_are_valid(atom_schema):
