@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -47,28 +48,38 @@ class BuildResult:
     stages: list[tuple[str, float]] = field(default_factory=list)
 
 
-class _Stages:
-    """Times each named stage, for `--verbose`."""
+Progress = Callable[[str, int, int], None]  # (stage, done, total): told as the build goes
 
-    def __init__(self) -> None:
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
+class _Stages:
+    """Times each named stage, for `--verbose`, and tells `progress` when one ends."""
+
+    def __init__(self, progress: Progress) -> None:
         self.times: list[tuple[str, float]] = []
+        self.progress = progress
         self._last = time.perf_counter()
 
     def done(self, name: str) -> None:
         now = time.perf_counter()
         self.times.append((name, now - self._last))
         self._last = now
+        self.progress(name, 1, 1)
 
 
 def build_site(content: Path, output: Path, today: date, *, use_cache: bool = True,
-               jobs: int | None = None) -> BuildResult:
+               jobs: int | None = None, progress: Progress = _no_progress) -> BuildResult:
     """Build the site for `content` into `output`. Raises BuildFailed with every problem.
 
     `use_cache=False` ignores what earlier builds remembered (a cold build);
-    `jobs` is the number of processes (default: every core).
+    `jobs` is the number of processes (default: every core); `progress` is
+    told of each finished stage and of the pages as they are made.
     """
     started = time.perf_counter()
-    stages = _Stages()
+    stages = _Stages(progress)
     check_output_folder(output, content)
     cache_file = cache_path(content)
     cache = load_cache(cache_file) if use_cache else BuildCache()
@@ -104,7 +115,7 @@ def build_site(content: Path, output: Path, today: date, *, use_cache: bool = Tr
     same_output = cache.output_dir == str(output.resolve()) and output.is_dir()
     previous = cache.outputs if same_output else {}
     with Publication(output, set(previous) if same_output else None) as publication:
-        fingerprints, made = make_files(planned, site, previous, output, jobs, publication)
+        fingerprints, made = make_files(planned, site, previous, output, jobs, publication, progress)
         stages.done("render")
         stats = publication.commit()
     stages.done("write")
@@ -198,7 +209,8 @@ def data_jobs(site: SiteConfig, index: SiteIndex, views: dict, paths: list[str])
 
 
 def make_files(planned: list[Job], site: SiteConfig, previous: dict[str, bytes], output: Path,
-               jobs: int | None, publication: Publication) -> tuple[dict[str, bytes], int]:
+               jobs: int | None, publication: Publication,
+               progress: Progress = _no_progress) -> tuple[dict[str, bytes], int]:
     """Make the files whose fingerprint changed and hand each to the publication as soon
     as it is made; keep the others as the output has them."""
     fingerprinter = Fingerprinter(digest(repr(site)), recurring={
@@ -213,10 +225,12 @@ def make_files(planned: list[Job], site: SiteConfig, previous: dict[str, bytes],
             publication.keep(job.path)
         else:
             todo.append(job)
-    for job, data in zip(todo, parallel_imap(lambda i: _make(todo[i]), len(todo), jobs)):
+    for count, (job, data) in enumerate(zip(todo, parallel_imap(lambda i: _make(todo[i]), len(todo), jobs)), 1):
         if isinstance(data, Problem):
             raise BuildFailed([data])  # one broken template fails every page: say it once
         publication.add(job.path, data)
+        if count % 128 == 0 or count == len(todo):
+            progress("render", count, len(todo))
     return fingerprints, len(todo)
 
 

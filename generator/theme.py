@@ -18,7 +18,13 @@ from jinja2 import meta
 
 from generator.errors import BuildFailed, Problem
 
-BUNDLED_THEMES = Path(__file__).resolve().parent.parent / "themes"
+_PACKAGE = Path(__file__).resolve().parent
+# The themes that ship with paperfeed. An installed wheel carries them inside the
+# package (pyproject.toml maps the repository's themes/ to generator/themes/ at
+# build time); a source checkout or an editable install uses the repository's
+# themes/ itself — the one source, so live edits show at once.
+BUNDLED_THEMES = next((d for d in (_PACKAGE / "themes", _PACKAGE.parent / "themes") if d.is_dir()),
+                      _PACKAGE / "themes")
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,8 @@ def test_validate_workflow_shape():
     steps = all_steps(workflow)
     runs = "\n".join(step.get("run", "") for step in steps)
     for command in ("paperfeed tags --new-since HEAD^1", "GITHUB_STEP_SUMMARY",
-                    "paperfeed validate --format github", "paperfeed build --output output", "crawl_site"):
+                    "paperfeed validate --format github", "paperfeed build --output output",
+                    "paperfeed check-links output --format github"):
         assert command in runs
     checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 2  # HEAD^1 is the base branch for the gate
@@ -137,7 +138,7 @@ def test_deploy_workflow_shape():
 
 # --- replaying validate.yml on a copy of the repository --------------------------------------
 
-COPIED = ["content", "generator", "themes", "tests/support", "pyproject.toml", ".python-version", ".github"]
+COPIED = ["content", "generator", "themes", "pyproject.toml", ".python-version", ".github"]  # no tests/: sites lack them
 BAD_ENTRY = ('# yaml-language-server: $schema=../../paper.schema.json\n'
              'title: "A Bad Entry"\nadded: 2025-12-09\nabstact: |\n  The key above is misspelled.\n')
 NEW_TAG = "text-cleaning"
@@ -199,8 +200,9 @@ def test_replay_validate_workflow_good_passes_bad_fails(tmp_path, repo_copy, arx
     git(repo_copy, "commit", "-q", "-m", "Add a paper")
 
     steps = paperfeed_steps(VALIDATE)
-    assert [s["name"] for s in steps] == ["New-tag gate", "Validate entries", "Build the site"]
-    gate, validate, build = steps
+    assert [s["name"] for s in steps] == ["New-tag gate", "Validate entries", "Build the site",
+                                          "Check the built site's links"]
+    gate, validate, build, links = steps
 
     # Good and bad together: the gate calls out the tag; validate fails on the bad file's line only.
     result = run(gate, repo_copy)
@@ -219,10 +221,10 @@ def test_replay_validate_workflow_good_passes_bad_fails(tmp_path, repo_copy, arx
     (repo_copy / bad).unlink()
     git(repo_copy, "add", "-A")
     git(repo_copy, "commit", "-q", "--amend", "-m", "Add a paper")
-    for step in (gate, validate, build):
+    for step in (gate, validate, build, links):
         result = run(step, repo_copy)
         assert result.returncode == 0, f"{step['name']}:\n{result.stdout}\n{result.stderr}"
-    assert "::error" not in result.stdout
+    assert "::error" not in result.stdout and "0 broken links" in result.stdout
     slug = good.stem
     assert (repo_copy / "output" / "papers" / slug / "index.html").is_file()
 
@@ -232,7 +234,7 @@ def test_replay_validate_workflow_good_passes_bad_fails(tmp_path, repo_copy, arx
 
 
 def link_check_step() -> dict:
-    return next(s for s in all_steps(load_workflow(VALIDATE)) if "crawl_site" in s.get("run", ""))
+    return next(s for s in all_steps(load_workflow(VALIDATE)) if "check-links" in s.get("run", ""))
 
 
 def test_replay_link_check_step(tmp_path, repo_copy):
