@@ -85,9 +85,11 @@ def check_output_folder(output: Path, content: Path) -> None:
     """Refuse an output folder whose replacement would destroy something else."""
     out = output.resolve()
     protected = [content.resolve(), Path.cwd().resolve(), Path.home().resolve()]
-    if any(out == p or p.is_relative_to(out) for p in protected):
+    # Swapping in a new site replaces the output folder whole: it must neither hold the
+    # content (or the working folder, or home) nor sit inside the content.
+    if any(out == p or p.is_relative_to(out) for p in protected) or out.is_relative_to(content.resolve()):
         raise BuildFailed([Problem(str(output), message="refusing to build into this folder: "
-                                   "it holds the content, the working folder or your home",
+                                   "it holds the content, the working folder or your home, or is inside the content",
                                    hint="pass an output folder of its own, like --output output")])
     if out.is_file():
         raise BuildFailed([Problem(str(output), message="the output path is a file, not a folder")])
