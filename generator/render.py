@@ -1,8 +1,9 @@
-"""Page views → HTML, in memory. One function per kind of page.
+"""Pages to make: one method per kind of page, each queueing Jobs.
 
 Each page's template context is `site`, `page` (a PageMeta) and the
-kind-specific names listed in each function's call to `_render`. That is
-the whole contract between the generator and a theme.
+kind-specific names listed in each function's call to `_render`, plus the
+globals `url()`, `abs_url()`, `card(paper, heading, link_day)` and
+`jsonld(paper)`. That is the whole contract between the generator and a theme.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ class PageMeta:
     prev_url: str | None = None  # rel=prev / rel=next of paginated listings
     next_url: str | None = None
     og_type: str = "website"
-    jsonld: Markup | None = None
     noindex: bool = False
 
 
@@ -67,6 +67,7 @@ class Renderer:
             url=lambda path="": base + path,
             abs_url=lambda path="": self.site.base_url + path,
             card=self._card,
+            jsonld=lambda paper: _jsonld(self.site, paper),  # made when the page is, on any core
         )
         self._cards_made: dict[tuple, Markup] = {}
         self.main_feeds = tuple(FeedLink(f"{self.site.title} ({FEED_TITLES[mime]})", url, mime)
@@ -176,7 +177,7 @@ class Renderer:
                 next_paper = self.views[day.papers[i + 1].slug] if i + 1 < len(day.papers) else None
                 feeds = self.main_feeds
                 page = PageMeta(view.title, view.url, view.excerpt, feeds, "paper",
-                                og_type="article", jsonld=_jsonld(self.site, view))
+                                og_type="article")
                 self._render("paper.html", page, paper=view, day=_group_link(day),
                              related=self._cards(self.related.get(paper.slug, ())),
                              prev_paper=prev_paper, next_paper=next_paper)
