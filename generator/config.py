@@ -20,12 +20,21 @@ from generator.validation import problem_at, validate_model
 TAG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 
-def _absolute_http_url(value: str) -> str:
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+def http_url(value: str) -> str:
+    """An absolute http(s) URL with a host, without spaces or control characters."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("must be an absolute http(s) URL, like https://example.org/papers/")
-    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
+    if _SPACE_OR_CONTROL.search(value):
         raise ValueError("must not contain spaces or control characters")
+    return value
+
+
+def _base_url(value: str) -> str:
+    value = http_url(value)
     return value if value.endswith("/") else value + "/"
 
 
@@ -37,7 +46,7 @@ class SiteConfig(BaseModel):
 
     title: Text
     description: str = ""
-    base_url: Annotated[str, AfterValidator(_absolute_http_url)]
+    base_url: Annotated[str, AfterValidator(_base_url)]
     id: Annotated[str, StringConstraints(min_length=1, pattern=r"^\S+$")]
     language: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")] = "en"
     author: str = ""

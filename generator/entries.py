@@ -13,33 +13,45 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from generator.config import TAG_PATTERN
+from generator.config import TAG_PATTERN, http_url
 from generator.errors import Problem
 from generator.models import Paper
-from generator.slugs import PAPER_SLUG
+from generator.slugs import PAPER_SLUG, without_bidi_controls
 from generator.sources import Loaded, load_yaml, locate, shown_path
 from generator.validation import problem_at, validate_model
 
 LINK_KINDS = ("pdf", "code", "project", "paper", "video", "data", "demo", "blog")
 ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
 TODO_MARK = "TODO"
+MAX_TAG = 80
+MAX_NOTE = 20_000  # as the abstract
 
 
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"must be an http(s) URL, got {value!r}")
-    if any(ch.isspace() or ord(ch) < 32 for ch in value):
-        raise ValueError("must not contain spaces or control characters")
+# Characters no output can hold: XML 1.0 forbids C0 controls and U+FFFE/U+FFFF (a feed
+# library raises on them), HTML calls C1 controls and lone surrogates errors. Tab, LF, CR are fine.
+_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _printable(value: str) -> str:
+    found = _FORBIDDEN_CHARS.search(value)
+    if found:
+        raise ValueError(f"must not contain the control character U+{ord(found.group()):04X}")
     return value
 
 
-Url = Annotated[str, AfterValidator(_http_url), Field(json_schema_extra={"format": "uri", "pattern": "^https?://"})]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+def _no_bidi(value: object) -> object:
+    """Bidi embeddings, overrides and isolates are dropped on reading (see slugs.py)."""
+    return without_bidi_controls(value) if isinstance(value, str) else value
+
+
+# Every free-text field: bidi controls removed (before its own constraints: this validator wraps
+# them), then no control characters.
+Clean = (BeforeValidator(_no_bidi), AfterValidator(_printable))
+Url = Annotated[str, AfterValidator(http_url), Field(json_schema_extra={"format": "uri", "pattern": "^https?://"})]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), *Clean]
 Day = Annotated[date, Field(strict=False)]  # YAML gives "2025-12-09" as text: parse ISO dates
 
 
@@ -62,13 +74,13 @@ class PaperEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
-                     Field(description="The paper's title (plain text; $math$ allowed)")]
+                     *Clean, Field(description="The paper's title (plain text; $math$ allowed)")]
     authors: list[Name] | None = Field(None, description="The authors' names, in the paper's order")
     author_count: Annotated[int, Field(ge=1)] | None = Field(None, description="How many authors, when names are not listed")
     organization: Name | None = Field(None, description="The group that posted it")
     published: Day | None = Field(None, description="The paper's own date, YYYY-MM-DD")
     added: Day = Field(description="The day it was featured here, YYYY-MM-DD")
-    abstract: Annotated[str, StringConstraints(min_length=1, max_length=20_000),
+    abstract: Annotated[str, StringConstraints(min_length=1, max_length=20_000), *Clean,
                         Field(description="Markdown; $..$ and $$..$$ are LaTeX math")]
     arxiv: Annotated[str, StringConstraints(pattern=ARXIV_ID.pattern)] | None = Field(
         None, description='New-style arXiv id, quoted: "2409.17887"')
@@ -77,7 +89,7 @@ class PaperEntry(BaseModel):
         None, description="Tags from content/tags.yaml")
     upvotes: Annotated[int, Field(ge=0)] = Field(0, description="Upvotes when it was featured")
     submitted_by: Name | None = Field(None, description="Who proposed it (a handle)")
-    note: str | None = Field(None, description="The curator's comment, Markdown")
+    note: Annotated[str, *Clean] | None = Field(None, description="The curator's comment, Markdown")
 
 
 @dataclass(frozen=True)
@@ -128,9 +140,15 @@ def _check_fields(loaded: Loaded, entry: PaperEntry, tags: dict[str, str] | None
         problems.append(problem_at(loaded, ("author_count",),
                                    f"'author_count' is {entry.author_count} but {len(entry.authors)} "
                                    "authors are listed", "remove author_count or make them agree"))
+    if entry.note and len(entry.note) > MAX_NOTE:  # Markdown's time grows faster than its input
+        problems.append(problem_at(loaded, ("note",), f"'note' is {len(entry.note)} characters long; "
+                                   f"the limit is {MAX_NOTE}"))
     seen: set[str] = set()
     for index, tag in enumerate(entry.tags or ()):
-        if tag in seen:
+        if len(tag) > MAX_TAG:  # it names a folder of the site: keep it well under 255 bytes
+            problems.append(problem_at(loaded, ("tags", index), f"tag '{tag[:40]}…' is longer than "
+                                       f"{MAX_TAG} characters"))
+        elif tag in seen:
             problems.append(problem_at(loaded, ("tags", index), f"tag '{tag}' is listed twice"))
         elif tags is not None and tag not in tags:
             problems.append(problem_at(loaded, ("tags", index), f"unknown tag '{tag}'",
@@ -193,14 +211,17 @@ def find_entry_files(content: Path) -> tuple[list[Path], list[Problem]]:
             path = here / name
             if name.startswith("."):
                 continue
-            if path.is_symlink() and not path.resolve().is_relative_to(content_root):
-                problems.append(Problem(shown_path(path), message="symlink points outside the content folder",
-                                        hint="copy the file in instead"))
+            link = _bad_link(path, content_root)
+            if link:
+                problems.append(Problem(shown_path(path), message=link[0], hint=link[1]))
                 continue
             if not name.endswith((".yaml", ".yml")):
                 continue
             in_year = len(relative) == 2 and relative[0] == "papers" and re.fullmatch(r"\d{4}", relative[1])
-            if in_year and name.endswith(".yaml"):
+            if in_year and name.endswith(".yaml") and not path.is_file():  # reading a pipe would never end
+                problems.append(Problem(shown_path(path), message="not a regular file (a pipe, a device "
+                                        "or a link to nothing)", hint="entries are plain files"))
+            elif in_year and name.endswith(".yaml"):
                 found.append(path)
             elif not relative and name in ALLOWED_TOP:
                 continue
@@ -211,11 +232,24 @@ def find_entry_files(content: Path) -> tuple[list[Path], list[Problem]]:
                 problems.append(Problem(shown_path(path), message="YAML file outside papers/<YYYY>/",
                                         hint="paper entries live in content/papers/<year added>/<slug>.yaml"))
         for name in dirs:
-            path = here / name
-            if path.is_symlink() and not path.resolve().is_relative_to(content_root):
-                problems.append(Problem(shown_path(path), message="symlink points outside the content folder"))
+            link = _bad_link(here / name, content_root)
+            if link:
+                problems.append(Problem(shown_path(here / name), message=link[0], hint=link[1]))
         dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
     return found, problems
+
+
+def _bad_link(path: Path, content_root: Path) -> tuple[str, str] | None:
+    """Why the symlink `path` cannot be content, and a hint (None: not a link, or a fine one)."""
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve()
+    except (RuntimeError, OSError):  # a loop (Python 3.11 raises RuntimeError for it)
+        return "symlink loop: the link leads back to itself", "remove it"
+    if target.is_relative_to(content_root):
+        return None
+    return "symlink points outside the content folder", "copy the file in instead"
 
 
 def check_across(papers: list[Paper]) -> list[Problem]:

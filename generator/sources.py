@@ -8,9 +8,9 @@ validating 100,000 good entries never pays for marks it does not need.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -33,15 +33,15 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     }
 
     def construct_mapping(self, node, deep=False):
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, (str, int, float, bool)) or key is None:
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key '{key}'", key_node.start_mark
-                    )
-                seen.add(key)
+        keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+        if len(keys) != len(set(keys)):  # cheap on the node's text; rare, so the search below is too
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    if key_node.value in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"duplicate key '{one_line(key_node.value)}'", key_node.start_mark)
+                    seen.add(key_node.value)
         return super().construct_mapping(node, deep=deep)
 
 
@@ -54,6 +54,15 @@ class Loaded:
     text: str | None = None
     data: Any = None
     problem: Problem | None = None
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """`text` for a one-line message: line breaks and control characters written as escapes,
+    so each problem stays one `path:line:col: message` line whatever a key holds."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text) if _UNPRINTABLE.search(text) else text
 
 
 def shown_path(path: Path) -> str:
@@ -100,9 +109,17 @@ def load_yaml(path: Path, raw: bytes | None = None) -> Loaded:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or exc.context or "invalid YAML"
-        return Loaded(path, shown, text, problem=Problem(shown, line, col, f"YAML syntax error: {what}"))
+        return Loaded(path, shown, text, problem=Problem(shown, line, col, f"YAML syntax error: {one_line(what)}"))
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow; it has no mark, only a position
+        at = exc.position  # libyaml counts bytes of UTF-8, PyYAML characters
+        if _BaseLoader is not yaml.SafeLoader:
+            at = len(text.encode("utf-8")[:at].decode("utf-8", "ignore"))
+        line, col = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+        return Loaded(path, shown, text, problem=Problem(
+            shown, line, col, f"YAML syntax error: {exc.reason} (U+{exc.character:04X})",
+            hint="remove it, or write it as an escape in a double-quoted string"))
     except yaml.YAMLError as exc:
-        return Loaded(path, shown, text, problem=Problem(shown, message=f"YAML syntax error: {exc}"))
+        return Loaded(path, shown, text, problem=Problem(shown, message=f"YAML syntax error: {one_line(str(exc))}"))
     return Loaded(path, shown, text, data)
 
 

@@ -8,6 +8,7 @@ not have it (a template shows only what is there).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -73,6 +74,9 @@ class PaperView:
     submitted_by: str | None
     bibtex: str
     bibtex_url: str
+    # What the view is made from (the entry and the addresses of its authors, organization
+    # and tags), hashed: lets a build fingerprint pages without hashing whole views.
+    source_digest: bytes = b""
 
 
 def site_view(site: SiteConfig) -> SiteView:
@@ -122,6 +126,10 @@ def paper_view(site: SiteConfig, index: SiteIndex, paper: Paper, text: TextPiece
     links += [Link(LINK_LABELS[kind], href) for kind, href in paper.links]
     if pdf_url and not paper.link("pdf"):
         links.insert(1, Link("PDF", pdf_url))
+    authors = tuple(Link(name, index.author_url(name)) for name in paper.authors)
+    organization = (Link(paper.organization, index.organization_url(paper.organization))
+                    if paper.organization else None)
+    tags = tuple(Link(tag, index.tag_url(tag)) for tag in paper.tags)
     return PaperView(
         slug=paper.slug,
         url=url,
@@ -132,17 +140,16 @@ def paper_view(site: SiteConfig, index: SiteIndex, paper: Paper, text: TextPiece
         abstract_html=text.abstract_html,
         abstract_text=text.abstract_text,
         note_html=text.note_html,
-        authors=tuple(Link(name, index.author_url(name)) for name in paper.authors),
+        authors=authors,
         author_count=paper.shown_author_count,
-        organization=Link(paper.organization, index.organization_url(paper.organization))
-        if paper.organization else None,
+        organization=organization,
         published=paper.published,
         published_long=long_date(paper.published) if paper.published else None,
         added=paper.added,
         added_long=long_date(paper.added),
         day_url=day_url(paper.added),
         upvotes=paper.upvotes,
-        tags=tuple(Link(tag, index.tag_url(tag)) for tag in paper.tags),
+        tags=tags,
         links=tuple(links),
         arxiv=paper.arxiv,
         arxiv_url=arxiv_url,
@@ -151,4 +158,11 @@ def paper_view(site: SiteConfig, index: SiteIndex, paper: Paper, text: TextPiece
         submitted_by=paper.submitted_by,
         bibtex=bibtex_entry(paper, site.base_url + url),
         bibtex_url=url + "paper.bib",
+        source_digest=_source_digest(paper, authors, organization, tags),
     )
+
+
+def _source_digest(paper: Paper, *addresses) -> bytes:
+    h = hashlib.blake2b(repr(paper).encode("utf-8", "surrogatepass"), digest_size=16)
+    h.update(repr(addresses).encode("utf-8", "surrogatepass"))
+    return h.digest()

@@ -45,7 +45,7 @@ CASES = [
     ("added in the future", f"{FUTURE[:4]}/p.yaml", f'title: "T"\nadded: {FUTURE}\nabstract: x\n',
      f"2:8: 'added' ({FUTURE}) is in the future (today is {date.today()})"),
     ("url not http", "2025/p.yaml", GOOD + "links:\n  code: javascript:alert(1)\n",
-     "5:9: 'links.code': must be an http(s) URL, got 'javascript:alert(1)'"),
+     "5:9: 'links.code': must be an absolute http(s) URL, got 'javascript:alert(1)'"),
     ("bad slug", "2025/Bad_Name.yaml", GOOD,
      "1:1: bad file name 'Bad_Name.yaml' — the slug must be lowercase letters, digits and '-', at most 80 "
      "characters, like 'vlad-buff-fast-aggregation.yaml'"),
