@@ -8,13 +8,28 @@ from generator.models import Paper
 
 _SPECIAL = re.compile(r"([&%#_])")
 _MATH = re.compile(r"(\$[^$]*\$)")
+# A backslash before a brace or at the end would make LaTeX read the brace that
+# follows (maybe the field's own closing one) as text: it becomes a printed backslash.
+# (`\\x` pairs are read first, so `\\\\{` stays a line break and a group.)
+_BACKSLASH = re.compile(r"\\(?:([{}])|$|.)", re.S)
+
+
+def _backslash(m: re.Match) -> str:
+    if m.group(1) is not None:
+        return "\\textbackslash{}" + m.group(1)
+    return "\\textbackslash{}" if m.group() == "\\" else m.group()
+
+
+def _text(part: str) -> str:
+    part = _SPECIAL.sub(r"\\\1", part)
+    return _BACKSLASH.sub(_backslash, part) if "\\" in part else part
 
 
 def _escape(text: str) -> str:
-    """Escape BibTeX/LaTeX specials outside $math$ and keep braces balanced."""
+    """Escape BibTeX/LaTeX specials outside $math$ and keep braces balanced,
+    for BibTeX (which counts every brace) and for LaTeX (which skips \\{ and \\})."""
     parts = _MATH.split(" ".join(text.split()))
-    escaped = "".join(p if p.startswith("$") and p.endswith("$") and len(p) > 1 else _SPECIAL.sub(r"\\\1", p)
-                      for p in parts)
+    escaped = "".join(p if p.startswith("$") and p.endswith("$") and len(p) > 1 else _text(p) for p in parts)
     depth, kept = 0, []
     for ch in escaped:
         if ch == "{":

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from generator.models import Paper
-from generator.slugs import slug_for
+from generator.slugs import slug_for, without_bidi_controls
 
 # --- addresses ---------------------------------------------------------------------
 
@@ -75,14 +75,21 @@ def assign_slugs(names: list[str], fallback: str) -> dict[str, str]:
 
     Names that slug alike ("José" and "Jose") never share a page: the first in
     sorted order keeps the plain slug, the others get a short hash of their
-    name, which does not depend on which other names exist.
+    name, which does not depend on which other names exist. A hashed slug can
+    be some other name's plain slug ("Jose 8f72d2"), so a taken one grows longer.
     """
     slugs: dict[str, str] = {}
     taken: set[str] = set()
     for name in sorted(set(names)):
-        slug = slug_for(name, max_length=60) or fallback
-        if slug in taken:
-            slug = f"{slug}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"
+        plain = slug_for(name, max_length=60) or fallback
+        slug, hashed = plain, hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()
+        for length in range(6, len(hashed) + 1, 2):
+            if slug not in taken:
+                break
+            slug = f"{plain}-{hashed[:length]}"
+        number = 2
+        while slug in taken:  # only a deliberate SHA-1 collision gets here
+            slug, number = f"{plain}-{hashed}-{number}", number + 1
         taken.add(slug)
         slugs[name] = slug
     return slugs
@@ -143,7 +150,8 @@ def build_index(papers: tuple[Paper, ...], tag_descriptions: dict[str, str]) -> 
                     for k, ps in sorted(weeks.items(), reverse=True)),
         months=tuple(Group("month", k, _month_name(k), f"months/{k}/", tuple(sorted(ps, key=by_upvotes)))
                      for k, ps in sorted(months.items(), reverse=True)),
-        tags=tuple(Group("tag", t, t, f"tags/{t}/", tuple(ps), tag_descriptions.get(t, ""))
+        tags=tuple(Group("tag", t, t, f"tags/{t}/", tuple(ps),
+                         without_bidi_controls(tag_descriptions.get(t, "")))
                    for t, ps in sorted(tags.items())),
         authors=tuple(sorted((Group("author", author_slugs[n], n, f"authors/{author_slugs[n]}/", tuple(ps))
                               for n, ps in authors.items()), key=lambda g: g.key)),

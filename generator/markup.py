@@ -118,10 +118,16 @@ _MD_INLINE = re.compile(r"[*`]|<[A-Za-z/!?]|\]\s*[(:\[]|(?<!\w)_|\\[\\`*_{}\[\](
 _MD_LINE = re.compile(r" {4}|\t|[ \t]*(?:[#>=+*-]|\d+[.)])")   # block syntax
 _BARE_AMP = re.compile(r"&(?!#[0-9]+;|#x[0-9a-fA-F]+;|[a-zA-Z0-9]+;)")  # as Markdown
 _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
-_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ue000\ue001]")
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000\ue001\ufffe\uffff]")
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 _URL_ESC = re.compile(r"\\([_%&#~])")              # arXiv writes foo\_bar in URLs
 _PLAIN_MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$")
+# The rest of a start or end tag after its name, up to its '>'. A tag without
+# one is text: Python's HTML parser, under Markdown, reads to the end of the
+# text for each unclosed tag (20,000 characters of "<a <a <a" took 40 s).
+_TAG_REST = re.compile(r"""(?:\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>=`]+))?)*\s*/?>""")
+_BRACKET = re.compile(r"\\?[\[\]]")
+_MAX_BRACKET_DEPTH = 4
 
 
 def _esc(s: str) -> str:
@@ -164,8 +170,9 @@ def _token(m: re.Match, mode: str, stash: list | None) -> str:
         if mode == "md":
             return _put(stash, "math", tex, display)
         return _math_html(tex, display) if mode == "html" else _math_source(tex, display)
-    if kind == "TAG" and mode == "md" and g("tag").lower() not in _HTML_NAMES:
-        return "&lt;" + g()[1:]
+    if kind == "TAG" and mode == "md" and (g("tag").lower() not in _HTML_NAMES
+                                            or not _TAG_REST.match(m.string, m.end())):
+        return "&lt;" + g()[1:]                        # unknown, or never closed: text
     if kind in ("CODE", "TARGET", "TAG"):              # Markdown's own, untouched
         return _esc(g()) if mode == "html" else g()
     if kind in ("URL", "URLCMD"):
@@ -264,15 +271,57 @@ def _source(text: str, stash: list) -> tuple[str, bool]:
     """Markdown source with TeX resolved, and whether Markdown has work in it."""
     if any(h in text for h in _SCAN_HINTS):
         text = _scan(text, "md", stash)
-    return text, (any(c in text for c in _MD_CHARS) and bool(_MD_INLINE.search(text))) or any(
+    needed = (any(c in text for c in _MD_CHARS) and bool(_MD_INLINE.search(text))) or any(
         _MD_LINE.match(line) for line in text.split("\n"))
+    return (_set_brackets_aside(text, stash) if needed else text), needed
+
+
+def _set_brackets_aside(text: str, stash: list) -> str:
+    """Python-Markdown looks for the ']' of each '[' by reading on, so every '['
+    never closed (or nested deep) makes it read the rest of the text again: 20,000
+    of them took minutes. Such a bracket cannot start a link; it goes aside as a
+    plain character, as math does, and comes back after Markdown."""
+    if text.count("[") < 16:
+        return text
+    open_at: list[int] = []
+    aside: list[int] = []
+    for m in _BRACKET.finditer(text):
+        if len(m.group()) == 2:                        # \[ or \]: Markdown's own escape
+            continue
+        if m.group() == "[":
+            open_at.append(m.start())
+        elif open_at:
+            start = open_at.pop()
+            if len(open_at) >= _MAX_BRACKET_DEPTH:
+                aside += (start, m.start())
+    aside += open_at
+    if not aside:
+        return text
+    pieces, last = [], 0
+    for at in sorted(aside):
+        pieces += (text[last:at], _put(stash, "html", text[at], text[at]))
+        last = at + 1
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _convert(text: str) -> str | None:
+    """Python-Markdown's HTML; None for input nested deeper than its recursion allows
+    (thousands of nested list items): the caller shows that text as plain paragraphs."""
+    global _MD
+    _MD.reset()
+    try:
+        return _MD.convert(text)
+    except RecursionError:
+        _MD = Markdown(output_format="html")  # one stopped half way keeps its state: start afresh
+        return None
 
 
 def _markdown(text: str, stash: list) -> str:
     text, needed = _source(text, stash)
-    if needed:
-        _MD.reset()
-        return _MD.convert(text)
+    converted = _convert(text) if needed else None
+    if converted is not None:
+        return converted
     # Plain paragraphs (most abstracts): what Markdown would output, ~15x faster.
     text = _BARE_AMP.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
     paras = (p.lstrip().rstrip("\n") for p in _BLANK_LINES.split(text))
@@ -294,6 +343,7 @@ def render_inline(text: str) -> str:
     return _CLEANER.clean(out)
 
 
+@lru_cache(maxsize=64)  # a build asks for an abstract's text twice: for its excerpt, and whole
 def plain_text(text: str, *, markdown: bool = True) -> str:
     """Text without any markup: TeX escapes resolved, math kept as `$tex$`,
     whitespace collapsed. Markdown syntax is removed too (a link becomes its
@@ -304,9 +354,9 @@ def plain_text(text: str, *, markdown: bool = True) -> str:
     else:
         stash: list = []
         out, needed = _source(text, stash)
-        if needed:
-            _MD.reset()
-            out = _TEXT_ONLY.clean(_MD.convert(out))
+        converted = _convert(out) if needed else None
+        if converted is not None:
+            out = _TEXT_ONLY.clean(converted)
         else:                                          # as Markdown would escape it
             out = _BARE_AMP.sub("&amp;", out)
         out = html.unescape(_unstash(out, stash, plain=True))

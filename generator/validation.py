@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from generator.errors import Problem
-from generator.sources import Loaded, locate
+from generator.sources import Loaded, locate, one_line
 
 _TYPE_NAMES = {
     str: "text", int: "a whole number", float: "a number", bool: "true/false",
@@ -30,7 +30,7 @@ def describe_value(value: Any) -> str:
 def _message(err: dict, known_keys: list[str]) -> tuple[str, str | None, bool]:
     """(message, hint, points at the key rather than the value)."""
     loc = err["loc"]
-    name = ".".join(str(part) for part in loc) or "document"
+    name = one_line(".".join(str(part) for part in loc)) or "document"
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
@@ -103,6 +103,7 @@ def validate_model(model: type[BaseModel], loaded: Loaded, what: str) -> tuple[A
 def problem_at(loaded: Loaded, loc: tuple, message: str, hint: str | None = None,
                on_key: bool = False) -> Problem:
     """A problem about the value at `loc` in an already-parsed file."""
+    message = one_line(message)
     line, col = locate(loaded.text or "", loc, on_key=on_key)
     field = ".".join(str(part) for part in loc) or None
     return Problem(loaded.shown, line, col, message, field, hint)
