@@ -30,6 +30,8 @@ def _escape(text: str) -> str:
     for BibTeX (which counts every brace) and for LaTeX (which skips \\{ and \\})."""
     parts = _MATH.split(" ".join(text.split()))
     escaped = "".join(p if p.startswith("$") and p.endswith("$") and len(p) > 1 else _text(p) for p in parts)
+    if "{" not in escaped and "}" not in escaped:
+        return escaped  # the common case: nothing to balance
     depth, kept = 0, []
     for ch in escaped:
         if ch == "{":

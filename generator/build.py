@@ -18,13 +18,13 @@ from pathlib import Path
 
 import jinja2
 
-from generator.cache import BuildCache, cache_path, digest, load_cache, save_cache
+from generator.cache import BuildCache, cache_path, digest, load_cache, read_stamp, save_cache, write_stamp
 from generator.config import SiteConfig
 from generator.content import load_valid_content
 from generator.errors import BuildFailed, Problem
 from generator.feeds import OPML_FEED, feed_jobs, render_feeds_page
 from generator.index import SiteIndex, build_index
-from generator.jobs import Fingerprinter, Job
+from generator.jobs import CODE_DIGEST, Fingerprinter, Job
 from generator.models import Paper
 from generator.parallel import parallel_imap, parallel_map
 from generator.related import paper_words, related_papers
@@ -33,7 +33,9 @@ from generator.search import render_search_page, run_search
 from generator.sitedata import papers_json, robots_txt, sitemap_xml
 from generator.theme import BUNDLED_THEMES, TemplateDigests, find_theme, make_environment, static_files, template_problem
 from generator.views import PaperView, TextPieces, paper_views, site_view, text_pieces
-from generator.writer import Publication, WriteStats, check_output_folder
+from generator.writer import (
+    Publication, WriteStats, check_output_folder, forget_build_id, read_build_id, write_build_id,
+)
 
 
 @dataclass
@@ -82,14 +84,15 @@ def build_site(content: Path, output: Path, today: date, *, use_cache: bool = Tr
     stages = _Stages(progress)
     check_output_folder(output, content)
     cache_file = cache_path(content)
-    cache = load_cache(cache_file) if use_cache else BuildCache()
-    stamp = input_stamp(content)
-    if stamp == cache.stamp and cache.output_dir == str(output.resolve()) and output.is_dir():
+    stamp = input_stamp(content).hex()
+    last = read_stamp(cache_file) if use_cache else {}
+    if (last.get("stamp") == stamp and last.get("output") == str(output.resolve()) and output.is_dir()
+            and last.get("build") == read_build_id(output)):
         # Not one input file changed since the output was written: it is already right.
         stages.done("check inputs")
-        papers_count, pages, feeds_count = cache.summary
-        return BuildResult(papers_count, pages, len(cache.outputs), feeds_count, 0,
-                           WriteStats(0, len(cache.outputs), 0), time.perf_counter() - started, stages.times)
+        return BuildResult(last["papers"], last["pages"], last["files"], last["feeds"], 0,
+                           WriteStats(0, last["files"], 0), time.perf_counter() - started, stages.times)
+    cache = load_cache(cache_file) if use_cache else BuildCache()
     site, papers = load_valid_content(content, today, cache, jobs)
     stages.done("read and validate")
     index = build_index(papers.papers, papers.tags)
@@ -112,20 +115,26 @@ def build_site(content: Path, output: Path, today: date, *, use_cache: bool = Tr
     planned += [Job(f"static/{rel}", source.read_bytes(), lambda s=source: s.read_bytes())
                 for rel, source in static_files(theme).items()]
     stages.done("plan")
-    same_output = cache.output_dir == str(output.resolve()) and output.is_dir()
+    # The cache describes this output only if both name the same build (see writer.py).
+    same_output = (cache.output_dir == str(output.resolve()) and output.is_dir()
+                   and bool(cache.build_id) and read_build_id(output) == cache.build_id)
     previous = cache.outputs if same_output else {}
     with Publication(output, set(previous) if same_output else None) as publication:
         fingerprints, made = make_files(planned, site, previous, output, jobs, publication, progress)
         stages.done("render")
+        forget_build_id(output)
         stats = publication.commit()
+    cache.outputs, cache.output_dir, cache.build_id = fingerprints, str(output.resolve()), os.urandom(8).hex()
+    save_cache(cache_file, cache)
+    write_build_id(output, cache.build_id)
     stages.done("write")
     run_search(site, output)  # the last step: Pagefind over the published pages
     stages.done("search")
     pages = sum(1 for job in planned if job.path.endswith(".html"))
     feeds_count = sum(1 for f in feeds if f.path != OPML_FEED)
-    cache.outputs, cache.output_dir, cache.stamp = fingerprints, str(output.resolve()), stamp
-    cache.summary = (len(papers.papers), pages, feeds_count)
-    save_cache(cache_file, cache)
+    write_stamp(cache_file, {"stamp": stamp, "output": cache.output_dir, "build": cache.build_id,
+                             "papers": len(papers.papers), "pages": pages, "files": len(planned),
+                             "feeds": feeds_count})
     return BuildResult(len(papers.papers), pages, len(planned), feeds_count,
                        made, stats, time.perf_counter() - started, stages.times)
 
@@ -138,7 +147,7 @@ def input_stamp(content: Path) -> bytes:
     """
     root = content.resolve().parent
     folders = {content.resolve(), root / "themes", root / "templates", root / "static", BUNDLED_THEMES.resolve()}
-    h = hashlib.blake2b(digest_size=16)
+    h = hashlib.blake2b(CODE_DIGEST, digest_size=16)  # new code may make other output
     for folder in sorted(folders):
         for base, dirs, names in os.walk(folder):
             dirs.sort()
@@ -213,15 +222,13 @@ def make_files(planned: list[Job], site: SiteConfig, previous: dict[str, bytes],
                progress: Progress = _no_progress) -> tuple[dict[str, bytes], int]:
     """Make the files whose fingerprint changed and hand each to the publication as soon
     as it is made; keep the others as the output has them."""
-    fingerprinter = Fingerprinter(digest(repr(site)), recurring={
-        PaperView: lambda view: view.source_digest,
-        Paper: lambda paper: digest(repr(paper)),
-    })
+    fingerprinter = Fingerprinter(digest(repr(site)), stand_in=_stand_in)
+    output_folder = str(output)
     fingerprints: dict[str, bytes] = {}
     todo: list[Job] = []
     for job in planned:
         fingerprints[job.path] = fingerprint = fingerprinter.of(job)
-        if previous.get(job.path) == fingerprint and (output / job.path).is_file():
+        if previous.get(job.path) == fingerprint and os.path.isfile(os.path.join(output_folder, job.path)):
             publication.keep(job.path)
         else:
             todo.append(job)
@@ -232,6 +239,15 @@ def make_files(planned: list[Job], site: SiteConfig, previous: dict[str, bytes],
         if count % 128 == 0 or count == len(todo):
             progress("render", count, len(todo))
     return fingerprints, len(todo)
+
+
+def _stand_in(value: object) -> bytes | None:
+    """What a view or an entry is made from, hashed: fingerprints need no more of them."""
+    if isinstance(value, PaperView):
+        return value.source_digest
+    if isinstance(value, Paper):
+        return digest(repr(value))
+    return None
 
 
 def _make(job: Job) -> bytes | str | Problem:

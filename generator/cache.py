@@ -15,6 +15,7 @@ atomically, and only after the site was published.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 from dataclasses import dataclass, field
@@ -44,9 +45,8 @@ class BuildCache:
     related: tuple[bytes, dict[str, tuple[str, ...]]] = (b"", {})  # (digest of all entries, slug -> slugs)
     outputs: dict[str, bytes] = field(default_factory=dict)  # output path -> fingerprint
     output_dir: str = ""  # the folder `outputs` describes
+    build_id: str = ""  # ... as written by this build (see writer.read_build_id)
     vocabulary: bytes = b""  # digest of tags.yaml the entries were checked against
-    stamp: bytes = b""  # every input file's path, size and mtime when `outputs` was written
-    summary: tuple[int, int, int] = (0, 0, 0)  # papers, pages, feeds of that build
 
 
 def cache_path(content: Path) -> Path:
@@ -85,3 +85,19 @@ def save_cache(path: Path, cache: BuildCache) -> None:
     with open(tmp, "wb") as handle:
         handle.write(_header() + digest(payload) + payload)
     os.replace(tmp, path)
+
+
+def read_stamp(path: Path) -> dict:
+    """The small record saved beside the cache: what the last build read and wrote.
+    Read first, so a build with nothing to do never loads the big cache."""
+    try:
+        return json.loads(path.with_name("stamp.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_stamp(path: Path, record: dict) -> None:
+    stamp = path.with_name("stamp.json")
+    tmp = stamp.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, stamp)

@@ -31,52 +31,35 @@ class Job:
 
 
 class Fingerprinter:
-    """Hashes job inputs by pickling them (C speed), with one twist: the big
-    values that recur across thousands of outputs (a paper's view is on its
-    page, its day, its tags, many feeds) are hashed once and stand in by
-    their digest. Pickling runs in "fast" mode (no memo), so equal inputs give
-    equal bytes whether or not they share objects."""
+    """Hashes job inputs by pickling them (C speed, "fast" mode without a memo,
+    so equal inputs give equal bytes whether or not they share objects).
 
-    def __init__(self, shared: bytes, recurring: dict[type, Callable[[Any], bytes]] | None = None) -> None:
+    The big values that recur across thousands of outputs — a paper's view is
+    on its page, its day, its tags, its authors' pages and many feeds — stand
+    in by a digest of what they are made from (`stand_in`), found in the
+    inputs' tuples, lists and dicts. Everything else is pickled as it is.
+    """
+
+    def __init__(self, shared: bytes, stand_in: Callable[[Any], bytes | None]) -> None:
         self.shared = shared  # the settings and the code: part of every fingerprint
-        self.recurring = recurring or {}  # type -> how to digest one of its values
-        self._memo: dict[int, tuple[Any, bytes]] = {}
+        self.stand_in = stand_in  # a value's digest, or None to pickle it as it is
 
     def of(self, job: Job) -> bytes:
         h = hashlib.blake2b(digest_size=16)
         h.update(self.shared)
         h.update(job.salt)
         h.update(job.path.encode())
-        h.update(self._pickle(job.inputs, substitute=True))
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=5)
+        pickler.fast = True  # no memo: object identity must not change the bytes
+        pickler.dump(self._substitute(job.inputs))
+        h.update(buffer.getvalue())
         return h.digest()
 
-    def _pickle(self, value: Any, substitute: bool) -> bytes:
-        buffer = io.BytesIO()
-        pickler = _Substituting(buffer, self) if substitute else _Plain(buffer)
-        pickler.dump(value)
-        return buffer.getvalue()
-
-    def digest_of(self, value: Any) -> bytes:
-        known = self._memo.get(id(value))
-        if known is None or known[0] is not value:
-            how = self.recurring.get(type(value))
-            made = how(value) if how else hashlib.blake2b(self._pickle(value, False), digest_size=16).digest()
-            known = (value, made)
-            self._memo[id(value)] = known  # holding `value` keeps its id from being reused
-        return known[1]
-
-
-class _Plain(pickle.Pickler):
-    def __init__(self, buffer: io.BytesIO) -> None:
-        super().__init__(buffer, protocol=5)
-        self.fast = True  # no memo: object identity must not change the bytes
-
-
-class _Substituting(_Plain):
-    def __init__(self, buffer: io.BytesIO, fingerprinter: Fingerprinter) -> None:
-        super().__init__(buffer)
-        self.recurring = fingerprinter.recurring
-        self.digest_of = fingerprinter.digest_of
-
-    def persistent_id(self, obj: Any) -> bytes | None:
-        return self.digest_of(obj) if type(obj) in self.recurring else None
+    def _substitute(self, value: Any) -> Any:
+        if isinstance(value, (tuple, list)):
+            return tuple(self._substitute(item) for item in value)
+        if isinstance(value, dict):
+            return tuple((key, self._substitute(item)) for key, item in sorted(value.items()))
+        digest = self.stand_in(value)
+        return value if digest is None else digest

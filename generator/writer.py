@@ -59,6 +59,33 @@ def _journal_path(output: Path) -> Path:
     return output.parent / f".{output.name}.journal"
 
 
+# The build id beside the output names the build whose files it holds; the build cache
+# records the same id. It is removed before a commit and written once the cache is
+# saved, so a build killed in between leaves no id and the next build starts afresh
+# instead of trusting a cache that describes another output.
+
+def _build_id_path(output: Path) -> Path:
+    return output.parent / f".{output.name}.build-id"
+
+
+def read_build_id(output: Path) -> str:
+    try:
+        return _build_id_path(output).read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def forget_build_id(output: Path) -> None:
+    _build_id_path(output).unlink(missing_ok=True)
+
+
+def write_build_id(output: Path, build_id: str) -> None:
+    path = _build_id_path(output)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(build_id, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def recover(output: Path) -> None:
     """Finish or undo what a killed build left half done.
 

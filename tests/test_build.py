@@ -33,7 +33,7 @@ def test_a_failed_build_leaves_the_previous_site_untouched(make_site, tmp_path):
     assert "second.yaml:2:1: YAML syntax error" in result.stderr
     assert "nothing was published" in result.stderr
     assert snapshot(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".paperfeed-cache", "content", "out"]  # no staging
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.build-id", ".paperfeed-cache", "content", "out"]  # no staging
 
 
 def test_a_template_error_fails_with_name_and_line(make_site, tmp_path):
