@@ -12,8 +12,6 @@ from pathlib import Path
 import click
 
 from generator import __version__
-from generator.content import validate_paths
-from generator.entries import entry_json_schema
 from generator.errors import BuildFailed, Problem
 
 
@@ -43,6 +41,8 @@ def validate(paths: tuple[Path, ...], output_format: str) -> None:
 
     PATHS are content folders or single entry files (default: content/).
     """
+    from generator.content import validate_paths  # commands import what they use: start-up stays fast
+
     checked = validate_paths(list(paths), _today())
     for problem in checked.problems:
         click.echo(_github_annotation(problem) if output_format == "github" else str(problem))
@@ -70,6 +70,8 @@ def _require_site(content: Path) -> None:
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of a paper entry (kept in content/paper.schema.json)."""
+    from generator.entries import entry_json_schema
+
     click.echo(json.dumps(entry_json_schema(), indent=2, sort_keys=True))
 
 
