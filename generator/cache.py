@@ -78,13 +78,21 @@ def load_cache(path: Path) -> BuildCache:
     return cache if isinstance(cache, BuildCache) else BuildCache()
 
 
-def save_cache(path: Path, cache: BuildCache) -> None:
+def save_cache(path: Path, cache: BuildCache) -> bool:
+    """Write the cache atomically; False when it cannot be written (a full disk, say).
+    The site is published by then, and a missing cache only makes the next build cold."""
     payload = pickle.dumps(cache, protocol=pickle.HIGHEST_PROTOCOL)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(_header() + digest(payload) + payload)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as handle:
+            handle.write(_header() + digest(payload) + payload)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)  # an older cache would describe another output
+        return False
 
 
 def read_stamp(path: Path) -> dict:
@@ -99,5 +107,8 @@ def read_stamp(path: Path) -> dict:
 def write_stamp(path: Path, record: dict) -> None:
     stamp = path.with_name("stamp.json")
     tmp = stamp.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, stamp)
+    try:
+        tmp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, stamp)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # without a stamp the next build just looks closer

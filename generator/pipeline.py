@@ -27,7 +27,7 @@ from generator.models import Paper
 from generator.parallel import parallel_imap, parallel_map
 from generator.related import paper_words, related_papers
 from generator.render import Renderer
-from generator.search import render_search_page, run_search
+from generator.search import index_search, render_search_page, search_paths
 from generator.sitedata import papers_json, robots_txt, sitemap_xml
 from generator.theme import TemplateDigests, find_theme, make_environment, static_files, template_problem
 from generator.views import PaperView, TextPieces, paper_views, site_view, text_pieces
@@ -65,17 +65,18 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
     same_output = (cache.output_dir == str(output.resolve()) and output.is_dir()
                    and bool(cache.build_id) and read_build_id(output) == cache.build_id)
     previous = cache.outputs if same_output else {}
-    with Publication(output, set(previous) if same_output else None) as publication:
+    # The search bundle is not a job (Pagefind writes it), so its files join the previous ones here.
+    with Publication(output, set(previous) | search_paths(output) if same_output else None) as publication:
         fingerprints, made = make_files(planned, site, previous, output, jobs, publication, progress)
         stages.done("render")
+        index_search(site, publication)  # over the staged pages: committed with them, or not at all
+        stages.done("search")
         forget_build_id(output)
         stats = publication.commit()
     cache.outputs, cache.output_dir, cache.build_id = fingerprints, str(output.resolve()), os.urandom(8).hex()
-    save_cache(cache_file, cache)
-    write_build_id(output, cache.build_id)
+    if save_cache(cache_file, cache):  # a cache that cannot be saved only makes the next build cold
+        write_build_id(output, cache.build_id)
     stages.done("write")
-    run_search(site, output)  # the last step: Pagefind over the published pages
-    stages.done("search")
     pages = sum(1 for job in planned if job.path.endswith(".html"))
     feeds_count = sum(1 for f in feeds if f.path != OPML_FEED)
     write_stamp(cache_file, {"stamp": stamp, "output": cache.output_dir, "build": cache.build_id,
