@@ -57,9 +57,12 @@ class Fingerprinter:
         return h.digest()
 
     def _substitute(self, value: Any) -> Any:
-        if isinstance(value, (tuple, list)):
-            return tuple(self._substitute(item) for item in value)
-        if isinstance(value, dict):
+        kind = type(value)
+        if kind is str or kind is int or value is None:  # most leaves: nothing to stand in for
+            return value
+        if kind is tuple or kind is list:
+            return tuple(map(self._substitute, value))
+        if kind is dict:
             return tuple((key, self._substitute(item)) for key, item in sorted(value.items()))
         digest = self.stand_in(value)
         return value if digest is None else digest

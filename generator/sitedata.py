@@ -33,7 +33,8 @@ def papers_json(site: SiteConfig, index: SiteIndex, views: dict[str, PaperView])
         }
         papers.append({k: v for k, v in item.items() if v not in (None, [], {})})
     data = {"version": 1, "title": site.title, "id": site.id, "home_page_url": site.base_url, "papers": papers}
-    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    # No indent: json's C encoder only runs without one, and this file holds every entry.
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def sitemap_xml(site: SiteConfig, urls: list[tuple[str, str | None]]) -> str:
