@@ -275,8 +275,8 @@ def test_a_killed_first_build_leaves_nothing_and_the_next_build_is_clean(corpus,
 
 
 def test_a_kill_while_the_search_index_is_made_leaves_a_whole_site(tmp_path):
-    """Pagefind runs after the pages are published: a kill while it runs must not leave
-    new pages with the old index, nor its staging folder inside the published site."""
+    """Pagefind indexes the staged site before the commit: a kill while it runs leaves the old
+    site and its index, never new pages with the old index or a half-made bundle."""
     if shutil.which("pagefind") is None and not _pagefind_available():
         pytest.skip("no Pagefind binary")
     content = write_site(tmp_path, {f"2025/paper-{i:03d}": paper(title=f"Paper {i}", abstract="Words. " * 200)
@@ -286,7 +286,8 @@ def test_a_kill_while_the_search_index_is_made_leaves_a_whole_site(tmp_path):
     old = snapshot(out)
     (content / "papers" / "2025" / "paper-000.yaml").write_text(
         "title: Changed\nadded: 2025-12-09\nabstract: Something new.\n", encoding="utf-8")
-    elapsed, killed = run_and_kill(build_command(content, out), after(tmp_path / ".site.staging" / ".pagefind-work" / "bundle"))
+    indexing = tmp_path / ".site.staging" / ".pagefind-work" / "bundle"
+    elapsed, killed = run_and_kill(build_command(content, out), after(indexing))
     assert killed, "the build finished before Pagefind started"
     now = snapshot(out)
     reference = tmp_path / "reference"
