@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from generator.errors import Problem
+from generator.slugs import without_bidi_controls
 from generator.sources import Loaded, load_yaml
 from generator.validation import problem_at, validate_model
 
 TAG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+MAX_TAG = 80
 
 
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
@@ -38,18 +40,38 @@ def _base_url(value: str) -> str:
     return value if value.endswith("/") else value + "/"
 
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+# Characters no output can hold: XML 1.0 forbids C0 controls and U+FFFE/U+FFFF (a feed
+# library raises on them), HTML calls C1 controls and lone surrogates errors. Tab, LF, CR are fine.
+_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _printable(value: str) -> str:
+    found = _FORBIDDEN_CHARS.search(value)
+    if found:
+        raise ValueError(f"must not contain the control character U+{ord(found.group()):04X}")
+    return value
+
+
+def _no_bidi(value: object) -> object:
+    """Bidi embeddings, overrides and isolates are dropped on reading (see slugs.py)."""
+    return without_bidi_controls(value) if isinstance(value, str) else value
+
+
+# Every free-text field: bidi controls removed (before its own constraints: this validator wraps
+# them), then no control characters.
+Clean = (BeforeValidator(_no_bidi), AfterValidator(_printable))
+Text = Annotated[str, StringConstraints(min_length=1, max_length=1000), *Clean]
 
 
 class SiteConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     title: Text
-    description: str = ""
+    description: Annotated[str, *Clean] = ""
     base_url: Annotated[str, AfterValidator(_base_url)]
     id: Annotated[str, StringConstraints(min_length=1, pattern=r"^\S+$")]
     language: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")] = "en"
-    author: str = ""
+    author: Annotated[str, *Clean] = ""
     per_page: Annotated[int, Field(ge=1, le=1000)] = 30
     feed_items: Annotated[int, Field(ge=1, le=10000)] = 50
     theme: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$")] = "default"
@@ -93,12 +115,15 @@ def _check_tags(loaded: Loaded) -> tuple[dict[str, str], list[Problem]]:
         return {}, [Problem(loaded.shown, message="tags.yaml must map each tag to a one-line description")]
     tags, problems = {}, []
     for tag, description in loaded.data.items():
-        if not isinstance(tag, str) or not re.match(TAG_PATTERN, tag):
+        if not isinstance(tag, str) or not re.match(TAG_PATTERN, tag) or len(tag) > MAX_TAG:
             problems.append(problem_at(loaded, (tag,), f"bad tag name {tag!r}",
-                                       "use lowercase words joined by '-', like 'math-reasoning'",
+                                       "use lowercase words joined by '-', like 'math-reasoning', "
+                                       f"at most {MAX_TAG} characters",
                                        on_key=True))
         elif not isinstance(description, str) or not description.strip():
             problems.append(problem_at(loaded, (tag,), f"tag '{tag}' needs a one-line description"))
+        elif _FORBIDDEN_CHARS.search(description):
+            problems.append(problem_at(loaded, (tag,), f"tag '{tag}': the description holds a control character"))
         else:
-            tags[tag] = description.strip()
+            tags[tag] = without_bidi_controls(description.strip())
     return tags, problems

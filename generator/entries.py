@@ -14,42 +14,21 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from generator.config import TAG_PATTERN, http_url
+from generator.config import MAX_TAG, TAG_PATTERN, Clean, http_url
 from generator.errors import Problem
 from generator.models import Paper
-from generator.slugs import PAPER_SLUG, without_bidi_controls
+from generator.slugs import PAPER_SLUG
 from generator.sources import Loaded, load_yaml, locate, shown_path
 from generator.validation import problem_at, validate_model
 
 LINK_KINDS = ("pdf", "code", "project", "paper", "video", "data", "demo", "blog")
 ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
 TODO_MARK = "TODO"
-MAX_TAG = 80
 MAX_NOTE = 20_000  # as the abstract
 
 
-# Characters no output can hold: XML 1.0 forbids C0 controls and U+FFFE/U+FFFF (a feed
-# library raises on them), HTML calls C1 controls and lone surrogates errors. Tab, LF, CR are fine.
-_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-def _printable(value: str) -> str:
-    found = _FORBIDDEN_CHARS.search(value)
-    if found:
-        raise ValueError(f"must not contain the control character U+{ord(found.group()):04X}")
-    return value
-
-
-def _no_bidi(value: object) -> object:
-    """Bidi embeddings, overrides and isolates are dropped on reading (see slugs.py)."""
-    return without_bidi_controls(value) if isinstance(value, str) else value
-
-
-# Every free-text field: bidi controls removed (before its own constraints: this validator wraps
-# them), then no control characters.
-Clean = (BeforeValidator(_no_bidi), AfterValidator(_printable))
 Url = Annotated[str, AfterValidator(http_url), Field(json_schema_extra={"format": "uri", "pattern": "^https?://"})]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), *Clean]
 Day = Annotated[date, Field(strict=False)]  # YAML gives "2025-12-09" as text: parse ISO dates

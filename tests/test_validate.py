@@ -188,3 +188,17 @@ def test_seed_entries_point_editors_at_the_schema():
     for path in (REPO / "content" / "papers").rglob("*.yaml"):
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first == "# yaml-language-server: $schema=../../paper.schema.json", path
+
+
+def test_site_yaml_text_with_a_control_character(make_site):
+    content = make_site(site={"author": "The\x07curators"})
+    result = run_cli("validate", str(content))
+    assert result.returncode == 1
+    assert "site.yaml:6:9: 'author': must not contain the control character U+0007" in result.stdout
+
+
+def test_tag_vocabulary_refuses_overlong_tags(make_site):
+    long_tag = "a" * 81
+    content = make_site(tags={long_tag: "Too long", "quantization": "Fine"})
+    out = run_cli("validate", str(content)).stdout
+    assert f"tags.yaml:1:1: bad tag name '{long_tag}' — use lowercase words joined by '-', like 'math-reasoning', at most 80 characters" in out
