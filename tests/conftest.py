@@ -88,3 +88,16 @@ def seed_content_copy(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("seedcopy")
     shutil.copytree(REPO / "content", root / "content")
     return root / "content"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium per test process (see tests/support/tools.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.tools import launch_chromium
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()

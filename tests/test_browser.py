@@ -14,10 +14,9 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests.conftest import REPO, paper, run_cli, write_site
-from tests.support.tools import crawl_site, format_axe, launch_chromium, run_axe, run_vnu, serve_directory
+from tests.support.tools import crawl_site, format_axe, run_axe, run_vnu, serve_directory
 
 SEED_BASE = "https://paperfeed.github.io/daily-papers/"
 MATH_PAPER = "papers/alpha-paper/"
@@ -74,13 +73,6 @@ def sites(seed_out, small_out):
     with serve_directory(seed_out, prefix="/daily-papers/") as seed, serve_directory(small_out) as small:
         yield {"seed": seed, "small": small}
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 @contextlib.contextmanager

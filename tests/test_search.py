@@ -13,10 +13,10 @@ from pathlib import Path
 import lxml.html
 import pytest
 import yaml
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.conftest import REPO, paper, run_cli
-from tests.support.tools import format_axe, launch_chromium, run_axe, serve_directory
+from tests.support.tools import format_axe, run_axe, serve_directory
 
 SEED = REPO / "content"
 WORD = "burstiness"  # occurs in one seed abstract only
@@ -51,13 +51,6 @@ def seed_copy(root: Path, base_url: str) -> Path:
 def seed_out(tmp_path_factory) -> Path:
     return build(SEED, tmp_path_factory.mktemp("search-seed") / "site")
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
 
 
 def search(page, words: str) -> None:

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.conftest import REPO, paper, write_site
-from tests.support.tools import launch_chromium
 
 BASE_URL = "https://user.github.io/repo/"  # served under /repo/, as the built links expect
 PAPERS = {
@@ -99,13 +98,6 @@ def server(site):
     yield running
     running.stop()
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
 
 
 def test_it_builds_and_serves_under_the_base_path(server):
