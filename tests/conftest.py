@@ -90,9 +90,10 @@ def seed_content_copy(tmp_path_factory) -> Path:
     return root / "content"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Debian Chromium per test process (see tests/support/tools.py)."""
+    """One headless Debian Chromium per test module (see tests/support/tools.py). Module scope:
+    Playwright's sync API allows one running instance per thread, and some tests start their own."""
     from playwright.sync_api import sync_playwright
 
     from tests.support.tools import launch_chromium
