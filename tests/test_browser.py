@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import REPO, paper, run_cli, write_site
 from tests.support.tools import crawl_site, format_axe, run_axe, run_vnu, serve_directory
@@ -200,7 +201,7 @@ def test_copy_bibtex_button(browser, sites):
         button = page.locator("button.copy")
         assert button.is_visible()
         button.click()
-        assert page.locator(".copy-status").inner_text() == "Copied."
+        expect(page.locator(".copy-status")).to_have_text("Copied.")  # set when the clipboard promise resolves
         copied = page.evaluate("navigator.clipboard.readText()")
         assert copied == page.locator("pre.bibtex").inner_text()
         assert copied.startswith("@misc{algorithm-assisted-discovery")
