@@ -7,10 +7,10 @@ validating 100,000 good entries never pays for marks it does not need.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 

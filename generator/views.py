@@ -16,6 +16,7 @@ from generator import markup
 from generator.bibtex import bibtex_entry
 from generator.config import SiteConfig
 from generator.index import SiteIndex, day_url, long_date, paper_url
+from generator.models import Paper
 
 LINK_LABELS = {"pdf": "PDF", "code": "Code", "project": "Project page", "paper": "Paper", "video": "Video",
                "data": "Data", "demo": "Demo", "blog": "Blog post"}
