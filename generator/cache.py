@@ -18,13 +18,14 @@ import hashlib
 import json
 import os
 import pickle
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from generator import __version__
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"paperfeed-cache\n"
 CACHE_DIR = ".paperfeed-cache"
 
@@ -41,7 +42,7 @@ def digest(*parts: bytes | str) -> bytes:
 @dataclass
 class BuildCache:
     entries: dict[bytes, Any] = field(default_factory=dict)  # entry digest -> Paper
-    markup: dict[bytes, Any] = field(default_factory=dict)  # text digest -> (rendered text pieces, words)
+    markup: dict[bytes, Any] = field(default_factory=dict)  # entry + site address -> (TextPieces, words)
     related: tuple[bytes, dict[str, tuple[str, ...]]] = (b"", {})  # (digest of all entries, slug -> slugs)
     outputs: dict[str, bytes] = field(default_factory=dict)  # output path -> fingerprint
     output_dir: str = ""  # the folder `outputs` describes
@@ -60,16 +61,21 @@ def _header() -> bytes:
     return MAGIC + f"{FORMAT} {__version__} {CODE_DIGEST.hex()}\n".encode()
 
 
+def _checksum(payload: bytes | memoryview) -> bytes:
+    # CRC-32 finds a damaged or truncated file (no one forges a cache) at memory speed.
+    return zlib.crc32(payload).to_bytes(4, "little")
+
+
 def load_cache(path: Path) -> BuildCache:
     try:
         data = path.read_bytes()
     except OSError:
         return BuildCache()
     header = _header()
-    if not data.startswith(header) or len(data) < len(header) + 16:
+    if not data.startswith(header) or len(data) < len(header) + 4:
         return BuildCache()
-    checksum, payload = data[len(header):len(header) + 16], data[len(header) + 16:]
-    if digest(payload) != checksum:
+    checksum, payload = data[len(header):len(header) + 4], memoryview(data)[len(header) + 4:]
+    if _checksum(payload) != checksum:
         return BuildCache()
     try:
         cache = pickle.loads(payload)
@@ -86,7 +92,8 @@ def save_cache(path: Path, cache: BuildCache) -> bool:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as handle:
-            handle.write(_header() + digest(payload) + payload)
+            handle.write(_header() + _checksum(payload))
+            handle.write(payload)
         os.replace(tmp, path)
         return True
     except OSError:

@@ -6,7 +6,7 @@ and reports them together; it never writes anything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -80,8 +80,9 @@ def read_content(content: Path, today: date, only: set[Path] | None = None,
     for (_, _, key), result in zip(fresh, results):
         problems += result.problems
         if result.paper:
-            papers.append(result.paper)
-            cache.entries[key] = result.paper
+            paper = replace(result.paper, digest=key)
+            papers.append(paper)
+            cache.entries[key] = paper
     live = set(keys)  # forget entries that no longer exist, so the cache does not grow forever
     for key in [k for k in cache.entries if k not in live]:
         del cache.entries[key]

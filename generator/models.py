@@ -6,6 +6,7 @@ downstream re-checks input.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -27,6 +28,13 @@ class Paper:
     upvotes: int = 0
     submitted_by: str | None = None
     note: str | None = None
+    # A hash of the entry file's bytes and path (set when read): what the paper is made from,
+    # so caches and fingerprints can name it without hashing its fields again.
+    digest: bytes = field(default=b"", repr=False, compare=False)
+
+    def identity(self) -> bytes:
+        """`digest`, or for a paper not read from a file (tests), a hash of its fields."""
+        return self.digest or hashlib.blake2b(repr(self).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
     @property
     def sort_key(self) -> tuple:

@@ -9,6 +9,7 @@ files whose inputs changed.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -42,7 +43,7 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
     site, papers = load_valid_content(content, today, cache, jobs)
     stages.done("read and validate")
     index = build_index(papers.papers, papers.tags)
-    texts, words = cached_texts(papers.papers, cache, jobs)
+    texts, words = cached_texts(papers.papers, site.base_url, cache, jobs)
     stages.done("markdown and math")
     related = cached_related(papers.papers, words, cache)
     views = paper_views(site, index, texts)
@@ -67,7 +68,7 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
     previous = cache.outputs if same_output else {}
     # The search bundle is not a job (Pagefind writes it), so its files join the previous ones here.
     with Publication(output, set(previous) | search_paths(output) if same_output else None) as publication:
-        fingerprints, made = make_files(planned, site, previous, output, jobs, publication, progress)
+        fingerprints, made = make_files(planned, site, previous, output, jobs, publication, renderer, progress)
         stages.done("render")
         index_search(site, publication)  # over the staged pages: committed with them, or not at all
         stages.done("search")
@@ -102,7 +103,7 @@ def queue_pages(renderer: Renderer) -> None:
 def cached_related(papers: tuple[Paper, ...], words: list[dict[str, int]],
                    cache: BuildCache) -> dict[str, tuple[Paper, ...]]:
     """Related papers depend on every entry, so they are kept for one exact set of entries."""
-    key = digest(*(repr(p) for p in papers))
+    key = digest(*(p.identity() for p in papers))
     known_key, known = cache.related
     if known_key != key:
         computed = related_papers(papers, words=words)
@@ -112,19 +113,20 @@ def cached_related(papers: tuple[Paper, ...], words: list[dict[str, int]],
     return {slug: tuple(by_slug[s] for s in found) for slug, found in known.items()}
 
 
-def cached_texts(papers: tuple[Paper, ...], cache: BuildCache,
+def cached_texts(papers: tuple[Paper, ...], base_url: str, cache: BuildCache,
                  jobs: int | None) -> tuple[dict[str, TextPieces], list[dict[str, int]]]:
-    """Markdown and math of each entry, and the words related papers are found by:
+    """Markdown, math and BibTeX of each entry, and the words related papers are found by:
     from the cache, or made on every core."""
-    keys = [digest(p.title, p.abstract, p.note or "") for p in papers]
+    keys = [digest(p.identity(), base_url) for p in papers]
     missing = [i for i, key in enumerate(keys) if key not in cache.markup]
 
     def make(i: int) -> tuple[TextPieces, dict[str, int]]:
         paper = papers[missing[i]]
-        return text_pieces(paper), paper_words(paper)
+        return text_pieces(paper, base_url), paper_words(paper)
 
-    for i, made in zip(missing, parallel_map(make, len(missing), jobs)):
-        cache.markup[keys[i]] = made
+    for i, (pieces, words) in zip(missing, parallel_map(make, len(missing), jobs)):
+        # Words recur across thousands of papers: one shared string each keeps the cache small and fast.
+        cache.markup[keys[i]] = (pieces, {sys.intern(word): count for word, count in words.items()})
     live = set(keys)
     for key in [k for k in cache.markup if k not in live]:
         del cache.markup[key]
@@ -143,24 +145,41 @@ def data_jobs(site: SiteConfig, index: SiteIndex, views: dict, paths: list[str])
 
 
 def make_files(planned: list[Job], site: SiteConfig, previous: dict[str, bytes], output: Path,
-               jobs: int | None, publication: Publication,
+               jobs: int | None, publication: Publication, renderer: Renderer | None = None,
                progress: Progress = no_progress) -> tuple[dict[str, bytes], int]:
-    """Make the files whose fingerprint changed and hand each to the publication as soon
-    as it is made; keep the others as the output has them."""
+    """Make the files whose fingerprint changed and stage each as soon as it is made;
+    keep the others as the output has them. Returns every file's fingerprint and how
+    many were made."""
+    publication.claim_all(job.path for job in planned)  # two outputs at one path: fail before any work
     fingerprinter = Fingerprinter(digest(repr(site)), stand_in=_stand_in)
+    found = parallel_map(lambda i: fingerprinter.of(planned[i]), len(planned), jobs)
+    fingerprints = {job.path: fingerprint for job, fingerprint in zip(planned, found)}
     output_folder = str(output)
-    fingerprints: dict[str, bytes] = {}
     todo: list[Job] = []
     for job in planned:
-        fingerprints[job.path] = fingerprint = fingerprinter.of(job)
-        if previous.get(job.path) == fingerprint and os.path.isfile(os.path.join(output_folder, job.path)):
-            publication.keep(job.path)
+        if previous.get(job.path) == fingerprints[job.path] and os.path.isfile(os.path.join(output_folder, job.path)):
+            publication.record(job.path, publication.stage(job.path, None))
         else:
             todo.append(job)
-    for count, (job, data) in enumerate(zip(todo, parallel_imap(lambda i: _make(todo[i]), len(todo), jobs)), 1):
+    if renderer is not None and len(todo) > len(renderer.views):  # enough pages to show most cards
+        renderer.prepare_cards(jobs)
+
+    def make(i: int) -> int | Problem | BuildFailed:
+        # Made and staged in the worker: only the outcome comes back, never the bytes.
+        data = _make(todo[i])
         if isinstance(data, Problem):
-            raise BuildFailed([data])  # one broken template fails every page: say it once
-        publication.add(job.path, data)
+            return data
+        try:
+            return publication.stage(todo[i].path, data)
+        except BuildFailed as exc:  # returned: an exception would lose its problems on the way back
+            return exc
+
+    for count, (job, outcome) in enumerate(zip(todo, parallel_imap(make, len(todo), jobs)), 1):
+        if isinstance(outcome, Problem):
+            raise BuildFailed([outcome])  # one broken template fails every page: say it once
+        if isinstance(outcome, BuildFailed):
+            raise outcome
+        publication.record(job.path, outcome)
         if count % 128 == 0 or count == len(todo):
             progress("render", count, len(todo))
     return fingerprints, len(todo)
@@ -171,7 +190,7 @@ def _stand_in(value: object) -> bytes | None:
     if isinstance(value, PaperView):
         return value.source_digest
     if isinstance(value, Paper):
-        return digest(repr(value))
+        return value.identity()
     return None
 
 

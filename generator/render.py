@@ -20,7 +20,10 @@ from generator.index import (
     MAIN_FEEDS, Group, Page, SiteIndex, group_feed_urls, month_key, output_path, paginate, week_key,
 )
 from generator.views import FeedLink, Link, PaperView, SiteView
+from generator.errors import BuildFailed, Problem
 from generator.jobs import Job
+from generator.theme import template_problem
+from generator.parallel import parallel_map
 
 CARD_TEMPLATE = "partials/card.html"
 FEED_TITLES = {"application/atom+xml": "Atom", "application/rss+xml": "RSS", "application/feed+json": "JSON Feed"}
@@ -82,6 +85,23 @@ class Renderer:
             html = self.env.get_template(CARD_TEMPLATE).render(paper=paper, heading=heading, link_day=link_day)
             made = self._cards_made[key] = Markup(html)
         return made
+
+    def prepare_cards(self, jobs: int | None) -> None:
+        """Make, on every core, the cards most pages share — each paper's card on listings
+        (heading 2) and in related lists (heading 3) — before the pages are made in worker
+        processes, which would otherwise each make their own."""
+        wanted = [(view, heading) for view in self.views.values() for heading in (2, 3)
+                  if (view.slug, heading, True) not in self._cards_made]
+        def make(i: int) -> str | Problem:
+            try:
+                return str(self._card(*wanted[i]))
+            except jinja2.TemplateError as exc:  # made here: a worker's traceback does not travel
+                return template_problem(exc)
+
+        for (view, heading), html in zip(wanted, parallel_map(make, len(wanted), jobs)):
+            if isinstance(html, Problem):
+                raise BuildFailed([html])
+            self._cards_made[(view.slug, heading, True)] = Markup(html)
 
     def _render(self, template: str, page: PageMeta, **context) -> None:
         """Queue one page: the build renders it only when its inputs changed."""

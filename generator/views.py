@@ -87,7 +87,8 @@ def site_view(site: SiteConfig) -> SiteView:
 
 @dataclass(frozen=True)
 class TextPieces:
-    """An entry's Markdown and math, rendered: the costly part of a view, cached by the build."""
+    """An entry's Markdown, math and BibTeX, made: the costly part of a view, cached by the build
+    (for one entry and one site address)."""
 
     title: str
     title_html: str
@@ -96,9 +97,10 @@ class TextPieces:
     abstract_html: str
     abstract_text: str
     note_html: str | None
+    bibtex: str
 
 
-def text_pieces(paper: Paper) -> TextPieces:
+def text_pieces(paper: Paper, base_url: str) -> TextPieces:
     excerpt = markup.excerpt(paper.abstract)
     return TextPieces(
         title=markup.plain_text(paper.title, markdown=False),
@@ -108,6 +110,7 @@ def text_pieces(paper: Paper) -> TextPieces:
         abstract_html=markup.render_block(paper.abstract),
         abstract_text=markup.plain_text(paper.abstract),
         note_html=markup.render_block(paper.note) if paper.note else None,
+        bibtex=bibtex_entry(paper, base_url + paper_url(paper.slug)),
     )
 
 
@@ -115,11 +118,24 @@ def paper_views(site: SiteConfig, index: SiteIndex,
                 texts: dict[str, TextPieces] | None = None) -> dict[str, PaperView]:
     """A view per paper; `texts` (slug → TextPieces) when the caller has them already."""
     texts = texts or {}
-    return {paper.slug: paper_view(site, index, paper, texts.get(paper.slug) or text_pieces(paper))
+    return {paper.slug: paper_view(paper, texts.get(paper.slug) or text_pieces(paper, site.base_url),
+                                   _addresses(index, paper))
             for paper in index.papers}
 
 
-def paper_view(site: SiteConfig, index: SiteIndex, paper: Paper, text: TextPieces) -> PaperView:
+Addresses = tuple[tuple[Link, ...], Link | None, tuple[Link, ...]]
+
+
+def _addresses(index: SiteIndex, paper: Paper) -> Addresses:
+    """The pages a paper's view links to: its authors', its organization's and its tags'."""
+    authors = tuple(Link(name, index.author_url(name)) for name in paper.authors)
+    organization = (Link(paper.organization, index.organization_url(paper.organization))
+                    if paper.organization else None)
+    tags = tuple(Link(tag, index.tag_url(tag)) for tag in paper.tags)
+    return authors, organization, tags
+
+
+def paper_view(paper: Paper, text: TextPieces, addresses: Addresses) -> PaperView:
     url = paper_url(paper.slug)
     arxiv_url = f"https://arxiv.org/abs/{paper.arxiv}" if paper.arxiv else None
     pdf_url = paper.link("pdf") or (f"https://arxiv.org/pdf/{paper.arxiv}" if paper.arxiv else None)
@@ -127,10 +143,7 @@ def paper_view(site: SiteConfig, index: SiteIndex, paper: Paper, text: TextPiece
     links += [Link(LINK_LABELS[kind], href) for kind, href in paper.links]
     if pdf_url and not paper.link("pdf"):
         links.insert(1, Link("PDF", pdf_url))
-    authors = tuple(Link(name, index.author_url(name)) for name in paper.authors)
-    organization = (Link(paper.organization, index.organization_url(paper.organization))
-                    if paper.organization else None)
-    tags = tuple(Link(tag, index.tag_url(tag)) for tag in paper.tags)
+    authors, organization, tags = addresses
     return PaperView(
         slug=paper.slug,
         url=url,
@@ -157,13 +170,15 @@ def paper_view(site: SiteConfig, index: SiteIndex, paper: Paper, text: TextPiece
         pdf_url=pdf_url,
         code_url=paper.link("code"),
         submitted_by=paper.submitted_by,
-        bibtex=bibtex_entry(paper, site.base_url + url),
+        bibtex=text.bibtex,
         bibtex_url=url + "paper.bib",
-        source_digest=_source_digest(paper, authors, organization, tags),
+        source_digest=_source_digest(paper, *addresses),
     )
 
 
-def _source_digest(paper: Paper, *addresses) -> bytes:
-    h = hashlib.blake2b(repr(paper).encode("utf-8", "surrogatepass"), digest_size=16)
-    h.update(repr(addresses).encode("utf-8", "surrogatepass"))
+def _source_digest(paper: Paper, authors: tuple[Link, ...], organization: Link | None,
+                   tags: tuple[Link, ...]) -> bytes:
+    h = hashlib.blake2b(paper.identity(), digest_size=16)
+    urls = [link.url for link in authors] + [organization.url if organization else ""] + [t.url for t in tags]
+    h.update("\0".join(urls).encode("utf-8", "surrogatepass"))
     return h.digest()

@@ -26,6 +26,7 @@ from pathlib import Path
 from generator.errors import BuildFailed, Problem
 
 PLACEHOLDERS = (".gitkeep",)  # the repository keeps output/ with only this in it
+KEPT, UNCHANGED, WRITTEN = 0, 1, 2  # what staging one file did (Publication.stage)
 
 
 class OutputCollision(Exception):
@@ -175,41 +176,56 @@ class Publication:
 
     def keep(self, path: str) -> None:
         """A file whose copy in the output is known to be current."""
-        path = self._claim(path)
-        self.unchanged += 1
-        if not self.incremental:
-            self._write(path, None)
+        self.record(path, self.stage(self._claim(path), None))
 
     def add(self, path: str, data: bytes | str) -> None:
-        path = self._claim(path)
-        self._write(path, data.encode("utf-8") if isinstance(data, str) else data)
+        self.record(path, self.stage(self._claim(path), data))
 
-    def _write(self, path: str, data: bytes | None) -> None:
-        old, target = self.output / path, self.staging / path
+    # A build's workers stage files themselves, so page bytes never travel between processes:
+    # the parent claims every path first (`claim_all`), each worker calls `stage`, and the
+    # parent `record`s the outcome `stage` returned.
+
+    def claim_all(self, paths) -> None:
+        for path in paths:
+            self._claim(path)
+
+    def stage(self, path: str, data: bytes | str | None) -> int:
+        """Put one claimed file in the staging folder (or, with `data` None, keep the output's
+        copy). Safe in a worker process: it changes nothing but files. Returns KEPT, UNCHANGED
+        or WRITTEN for `record`."""
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        old, target = os.path.join(self.output, path), os.path.join(self.staging, path)
         try:
             if self.incremental:
+                if data is None:
+                    return KEPT
                 if _same_bytes(old, data):
-                    self.unchanged += 1
-                    return
-                self._changed.append(path)
+                    return UNCHANGED
             else:
-                self._mkdir(target.parent)
+                self._mkdir(os.path.dirname(target))
                 if data is None or _same_bytes(old, data):
                     os.link(old, target)  # same bytes: keep the old file, and its mtime
-                    if data is not None:
-                        self.unchanged += 1
-                    return
-            self._mkdir(target.parent)
-            target.write_bytes(data)
-            self.written += 1
+                    return KEPT if data is None else UNCHANGED
+            self._mkdir(os.path.dirname(target))
+            with open(target, "wb") as handle:
+                handle.write(data)
+            return WRITTEN
         except OSError as exc:
             raise _cannot_write(self.output, exc) from exc
 
-    def _mkdir(self, folder: Path) -> None:
-        key = str(folder)
-        if key not in self._made_dirs:
-            folder.mkdir(parents=True, exist_ok=True)
-            self._made_dirs.add(key)
+    def record(self, path: str, outcome: int) -> None:
+        if outcome == WRITTEN:
+            self.written += 1
+            if self.incremental:
+                self._changed.append(path)
+        else:
+            self.unchanged += 1
+
+    def _mkdir(self, folder: str) -> None:
+        if folder not in self._made_dirs:  # one set per process: a worker makes what it needs
+            os.makedirs(folder, exist_ok=True)
+            self._made_dirs.add(folder)
 
     def commit(self) -> WriteStats:
         try:
@@ -265,11 +281,12 @@ def _apply(move: list[str], delete: list[str], staging: Path, output: Path) -> N
             parent.rmdir()
 
 
-def _same_bytes(path: Path, data: bytes | None) -> bool:
-    if data is None:
-        return path.is_file()
+def _same_bytes(path: str, data: bytes) -> bool:
     try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
+        if os.stat(path).st_size != len(data):
+            return False
+        with open(path, "rb") as handle:
+            return handle.read() == data
     except OSError:
         return False
 
