@@ -9,13 +9,16 @@ fork is not available, or the work is small, it runs in this process.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
 
+PR_SET_PDEATHSIG = 1  # prctl(2)
 MIN_PARALLEL = 400  # below this, starting workers costs more than it saves
 _work: Callable[[int], object] | None = None  # set only while a pool runs; read by forked workers
 
@@ -25,6 +28,17 @@ def default_jobs() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:
         return os.cpu_count() or 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Workers write into the staging folder: one whose parent was killed must stop at once,
+    not go on writing while the next build cleans that folder up (Linux; elsewhere a no-op)."""
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError, TypeError):
+        return
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
 
 
 def _run_chunk(bounds: tuple[int, int]) -> list:
@@ -51,7 +65,7 @@ def parallel_imap(work: Callable[[int], T], count: int, jobs: int | None = None,
     chunk = max(1, min(max_chunk, -(-count // (jobs * 4))))
     _work = work
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, _die_with_parent, (os.getpid(),)) as pool:
             bounds = [(s, min(s + chunk, count)) for s in range(0, count, chunk)]
             for part in pool.imap(_run_chunk, bounds):
                 yield from part

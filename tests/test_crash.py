@@ -416,3 +416,36 @@ def test_a_cache_that_cannot_be_saved_does_not_fail_a_published_build(tmp_path):
     assert result.returncode == 0, result.stderr[-600:]
     assert snapshot(out) == snapshot(probe)
     assert not list((tmp_path / ".paperfeed-cache").glob("*.tmp"))
+
+
+def test_workers_of_a_killed_build_stop_with_it():
+    """Pool workers stage files themselves: when only the parent is killed (not its process
+    group), they must stop too, not write on while the next build cleans the staging folder."""
+    script = ("import time\nfrom generator.parallel import parallel_imap\n"
+              "def work(i):\n    time.sleep(0.05)\n    return i\n"
+              "for _ in parallel_imap(work, 5000, 2):\n    pass\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=REPO)
+    try:
+        workers: list[str] = []
+        deadline = time.monotonic() + 30
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            workers = subprocess.run(["pgrep", "-P", str(parent.pid)], capture_output=True, text=True).stdout.split()
+        assert len(workers) == 2, "the pool never started"
+        parent.kill()  # the parent alone, as an OOM killer or `kill -9 <pid>` would
+        parent.wait(timeout=30)
+        deadline = time.monotonic() + 5  # a worker's chunk of sleeps lasts longer than this
+        while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_running(pid) for pid in workers), "workers outlived their parent"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            parent.kill()
+
+
+def _running(pid: str) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
