@@ -430,7 +430,7 @@ def test_workers_of_a_killed_build_stop_with_it():
         deadline = time.monotonic() + 30
         while len(workers) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
-            workers = subprocess.run(["pgrep", "-P", str(parent.pid)], capture_output=True, text=True).stdout.split()
+            workers = _children(parent.pid)
         assert len(workers) == 2, "the pool never started"
         parent.kill()  # the parent alone, as an OOM killer or `kill -9 <pid>` would
         parent.wait(timeout=30)
@@ -441,6 +441,15 @@ def test_workers_of_a_killed_build_stop_with_it():
     finally:
         with contextlib.suppress(ProcessLookupError):
             parent.kill()
+
+
+def _children(parent: int) -> list[str]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(stat.parent.name)
+    return found
 
 
 def _running(pid: str) -> bool:
