@@ -44,6 +44,7 @@ class BuildCache:
     entries: dict[bytes, Any] = field(default_factory=dict)  # entry digest -> Paper
     markup: dict[bytes, Any] = field(default_factory=dict)  # entry + site address -> (TextPieces, words)
     related: tuple[bytes, dict[str, tuple[str, ...]]] = (b"", {})  # (digest of all entries, slug -> slugs)
+    cards: tuple[bytes, dict[tuple[bytes, int], str]] = (b"", {})  # (card template + settings, shared cards)
     outputs: dict[str, bytes] = field(default_factory=dict)  # output path -> fingerprint
     output_dir: str = ""  # the folder `outputs` describes
     build_id: str = ""  # ... as written by this build (see writer.read_build_id)

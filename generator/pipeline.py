@@ -27,7 +27,7 @@ from generator.jobs import Fingerprinter, Job
 from generator.models import Paper
 from generator.parallel import parallel_imap, parallel_map
 from generator.related import paper_words, related_papers
-from generator.render import Renderer
+from generator.render import CARD_TEMPLATE, Renderer
 from generator.search import index_search, render_search_page, search_paths
 from generator.sitedata import papers_json, robots_txt, sitemap_xml
 from generator.theme import TemplateDigests, find_theme, make_environment, static_files, template_problem
@@ -68,7 +68,7 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
     previous = cache.outputs if same_output else {}
     # The search bundle is not a job (Pagefind writes it), so its files join the previous ones here.
     with Publication(output, set(previous) | search_paths(output) if same_output else None) as publication:
-        fingerprints, made = make_files(planned, site, previous, output, jobs, publication, renderer, progress)
+        fingerprints, made = make_files(planned, site, previous, output, jobs, publication, renderer, cache, stages, progress)
         stages.done("render")
         index_search(site, publication)  # over the staged pages: committed with them, or not at all
         stages.done("search")
@@ -145,8 +145,8 @@ def data_jobs(site: SiteConfig, index: SiteIndex, views: dict, paths: list[str])
 
 
 def make_files(planned: list[Job], site: SiteConfig, previous: dict[str, bytes], output: Path,
-               jobs: int | None, publication: Publication, renderer: Renderer | None = None,
-               progress: Progress = no_progress) -> tuple[dict[str, bytes], int]:
+               jobs: int | None, publication: Publication, renderer: Renderer, cache: BuildCache,
+               stages: Stages, progress: Progress = no_progress) -> tuple[dict[str, bytes], int]:
     """Make the files whose fingerprint changed and stage each as soon as it is made;
     keep the others as the output has them. Returns every file's fingerprint and how
     many were made."""
@@ -161,8 +161,12 @@ def make_files(planned: list[Job], site: SiteConfig, previous: dict[str, bytes],
             publication.record(job.path, publication.stage(job.path, None))
         else:
             todo.append(job)
-    if renderer is not None and len(todo) > len(renderer.views):  # enough pages to show most cards
-        renderer.prepare_cards(jobs)
+    stages.done("fingerprint")
+    if todo:
+        cards_key = digest(repr(site), renderer.template_digest(CARD_TEMPLATE))
+        known = cache.cards[1] if cache.cards[0] == cards_key else {}
+        cache.cards = (cards_key, renderer.prepare_cards(jobs, known))
+    stages.done("cards")
 
     def make(i: int) -> int | Problem | BuildFailed:
         # Made and staged in the worker: only the outcome comes back, never the bytes.

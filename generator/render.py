@@ -26,6 +26,7 @@ from generator.theme import template_problem
 from generator.parallel import parallel_map
 
 CARD_TEMPLATE = "partials/card.html"
+SHARED_CARD_HEADINGS = (2, 3)  # the cards on listings and in related lists (linking their day)
 FEED_TITLES = {"application/atom+xml": "Atom", "application/rss+xml": "RSS", "application/feed+json": "JSON Feed"}
 
 
@@ -86,12 +87,23 @@ class Renderer:
             made = self._cards_made[key] = Markup(html)
         return made
 
-    def prepare_cards(self, jobs: int | None) -> None:
+    def prepare_cards(self, jobs: int | None, known: dict[tuple[bytes, int], str]) -> dict[tuple[bytes, int], str]:
         """Make, on every core, the cards most pages share — each paper's card on listings
         (heading 2) and in related lists (heading 3) — before the pages are made in worker
-        processes, which would otherwise each make their own."""
-        wanted = [(view, heading) for view in self.views.values() for heading in (2, 3)
-                  if (view.slug, heading, True) not in self._cards_made]
+        processes, which would otherwise each make their own.
+
+        `known` holds an earlier build's cards (made with the same card template and
+        settings) by the digest of what each view is made from; those are not made again.
+        Returns this build's shared cards, in the same form."""
+        wanted = []
+        for view in self.views.values():
+            for heading in SHARED_CARD_HEADINGS:
+                html = known.get((view.source_digest, heading))
+                if html is not None:
+                    self._cards_made[(view.slug, heading, True)] = Markup(html)
+                elif (view.slug, heading, True) not in self._cards_made:
+                    wanted.append((view, heading))
+
         def make(i: int) -> str | Problem:
             try:
                 return str(self._card(*wanted[i]))
@@ -102,6 +114,8 @@ class Renderer:
             if isinstance(html, Problem):
                 raise BuildFailed([html])
             self._cards_made[(view.slug, heading, True)] = Markup(html)
+        return {(view.source_digest, heading): str(self._cards_made[(view.slug, heading, True)])
+                for view in self.views.values() for heading in SHARED_CARD_HEADINGS}
 
     def _render(self, template: str, page: PageMeta, **context) -> None:
         """Queue one page: the build renders it only when its inputs changed."""
