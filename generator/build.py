@@ -98,7 +98,7 @@ def collector_paused():
 
 
 def input_stamp(content: Path) -> bytes:
-    """Path, size and mtime of every file a build reads: content, themes, templates, static.
+    """Path, size, times and inode of every file a build reads: content, themes, templates, static.
 
     Taken before reading, so an edit made during a build makes the next
     build's stamp differ. Equal stamps mean the previous output is still right.
@@ -115,5 +115,7 @@ def input_stamp(content: Path) -> bytes:
                     info = os.stat(path)
                 except OSError:
                     continue
-                h.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+                # ctime too: an edit that puts the old mtime back (rsync -a, touch -r) still changes it
+                h.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}\n"
+                         .encode("utf-8", "surrogateescape"))
     return h.digest()

@@ -1,8 +1,12 @@
 """The persistent build cache (`.paperfeed-cache/` beside the content folder).
 
 It remembers, between builds:
-- validated entries, keyed by a hash of the file's bytes and path;
-- rendered Markdown and math of each entry, keyed the same way;
+- validated entries, keyed by a hash of the file's bytes and path, and each
+  entry file's size and times, so a file that did not change is not read again;
+- rendered Markdown, math and BibTeX of each entry, and the words related
+  papers are found by;
+- the related papers, for one exact set of entries;
+- the cards most listings show, by what each paper's view is made from;
 - for each output file, a fingerprint of everything that went into it,
   so an incremental build renders only the pages whose inputs changed.
 
@@ -42,6 +46,7 @@ def digest(*parts: bytes | str) -> bytes:
 @dataclass
 class BuildCache:
     entries: dict[bytes, Any] = field(default_factory=dict)  # entry digest -> Paper
+    files: dict[str, tuple] = field(default_factory=dict)  # entry path -> (size, times, inode, when seen, digest)
     markup: dict[bytes, Any] = field(default_factory=dict)  # entry + site address -> (TextPieces, words)
     related: tuple[bytes, dict[str, tuple[str, ...]]] = (b"", {})  # (digest of all entries, slug -> slugs)
     cards: tuple[bytes, dict[tuple[bytes, int], str]] = (b"", {})  # (card template + settings, shared cards)

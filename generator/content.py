@@ -6,6 +6,8 @@ and reports them together; it never writes anything.
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -16,6 +18,25 @@ from generator.entries import check_across, find_entry_files, read_entry
 from generator.errors import BuildFailed, Problem
 from generator.models import Content, Paper
 from generator.parallel import parallel_map
+
+
+def _stat(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
+
+
+def _unchanged(known: tuple | None, info: tuple[int, int, int, int] | None) -> bytes | None:
+    """The digest of an entry file not read again: when its size, times and inode are as
+    the last build saw them, and it was already two seconds old then — a file changed
+    within a timestamp's granularity of being read could keep its times (git's "racy"
+    files), so those are always read."""
+    if known is None or info is None or known[:4] != info:
+        return None
+    size, mtime, ctime, inode, looked_at, key = known
+    return key if max(mtime, ctime) < looked_at - 2_000_000_000 else None
 
 
 def _read_bytes(path: Path) -> bytes | None:
@@ -67,15 +88,26 @@ def read_content(content: Path, today: date, only: set[Path] | None = None,
         cache.vocabulary = vocabulary_digest
     papers: list[Paper] = []
     keys, fresh = [], []
+    looked_at, files = time.time_ns(), {}
     for path in paths:
-        raw = _read_bytes(path)
-        key = digest(raw if raw is not None else b"", str(path))
-        keys.append(key)
-        cached = cache.entries.get(key) if raw is not None else None
+        name = str(path)
+        info = _stat(path)
+        key = _unchanged(cache.files.get(name), info)
+        cached = cache.entries.get(key) if key else None
         if cached is not None and cached.added <= today:
             papers.append(cached)
         else:
-            fresh.append((path, raw, key))
+            raw = _read_bytes(path)
+            key = digest(raw if raw is not None else b"", name)
+            cached = cache.entries.get(key) if raw is not None else None
+            if cached is not None and cached.added <= today:
+                papers.append(cached)
+            else:
+                fresh.append((path, raw, key))
+        keys.append(key)
+        if info is not None:
+            files[name] = (*info, looked_at, key)
+    cache.files = files
     results = parallel_map(lambda i: read_entry(fresh[i][0], vocabulary, today, fresh[i][1]), len(fresh), jobs)
     for (_, _, key), result in zip(fresh, results):
         problems += result.problems

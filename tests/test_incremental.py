@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -119,3 +121,23 @@ def test_parallel_and_serial_builds_are_identical(tmp_path):
     build(content, tmp_path / "serial", "--no-cache", "--jobs", "1")
     build(content, tmp_path / "parallel", "--no-cache", "--jobs", "2")
     assert tree(tmp_path / "serial") == tree(tmp_path / "parallel")
+
+
+@pytest.mark.parametrize("wait", [0.0, 2.5], ids=["edited at once", "edited later"])
+def test_an_edit_that_keeps_size_and_mtime_is_still_seen(site, tmp_path, wait):
+    """A rebuild skips reading entry files whose size and times are unchanged. An edit that
+    keeps the size and puts the old mtime back (`rsync -a`, `touch -r`) changes the ctime,
+    so it is read; so is a file changed within moments of the build that last read it."""
+    out = tmp_path / "out"
+    entry = site / "papers/2025/beta.yaml"
+    time.sleep(2.1)  # files written (ctime) over two seconds before a build are the ones it may skip reading
+    build(site, out)
+    time.sleep(wait)
+    before = entry.stat()
+    text = entry.read_text(encoding="utf-8")
+    assert "Beta reasoning" in text
+    entry.write_text(text.replace("Beta reasoning", "Beta reasonink"), encoding="utf-8")
+    os.utime(entry, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert entry.stat().st_size == before.st_size and entry.stat().st_mtime_ns == before.st_mtime_ns
+    build(site, out)
+    assert "Beta reasonink" in (out / "papers/beta/index.html").read_text(encoding="utf-8")
