@@ -68,7 +68,14 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
     previous = cache.outputs if same_output else {}
     # The search bundle is not a job (Pagefind writes it), so its files join the previous ones here.
     with Publication(output, set(previous) | search_paths(output) if same_output else None) as publication:
-        fingerprints, made = make_files(planned, site, previous, output, jobs, publication, renderer, cache, stages, progress)
+        publication.claim_all(job.path for job in planned)  # two outputs at one path: fail before any work
+        fingerprints = fingerprint_jobs(planned, site, jobs)
+        todo = keep_current(planned, fingerprints, previous, output, publication)
+        stages.done("fingerprint")
+        if todo:
+            cached_cards(renderer, site, cache, jobs)
+        stages.done("cards")
+        make_files(todo, jobs, publication, progress)
         stages.done("render")
         index_search(site, publication)  # over the staged pages: committed with them, or not at all
         stages.done("search")
@@ -84,7 +91,7 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
                              "papers": len(papers.papers), "pages": pages, "files": len(planned),
                              "feeds": feeds_count})
     return BuildResult(len(papers.papers), pages, len(planned), feeds_count,
-                       made, stats, time.perf_counter() - started, stages.times)
+                       len(todo), stats, time.perf_counter() - started, stages.times)
 
 
 def queue_pages(renderer: Renderer) -> None:
@@ -144,16 +151,17 @@ def data_jobs(site: SiteConfig, index: SiteIndex, views: dict, paths: list[str])
     ]
 
 
-def make_files(planned: list[Job], site: SiteConfig, previous: dict[str, bytes], output: Path,
-               jobs: int | None, publication: Publication, renderer: Renderer, cache: BuildCache,
-               stages: Stages, progress: Progress = no_progress) -> tuple[dict[str, bytes], int]:
-    """Make the files whose fingerprint changed and stage each as soon as it is made;
-    keep the others as the output has them. Returns every file's fingerprint and how
-    many were made."""
-    publication.claim_all(job.path for job in planned)  # two outputs at one path: fail before any work
+def fingerprint_jobs(planned: list[Job], site: SiteConfig, jobs: int | None) -> dict[str, bytes]:
+    """Each output's fingerprint, computed on every core."""
     fingerprinter = Fingerprinter(digest(repr(site)), stand_in=_stand_in)
     found = parallel_map(lambda i: fingerprinter.of(planned[i]), len(planned), jobs)
-    fingerprints = {job.path: fingerprint for job, fingerprint in zip(planned, found)}
+    return {job.path: fingerprint for job, fingerprint in zip(planned, found)}
+
+
+def keep_current(planned: list[Job], fingerprints: dict[str, bytes], previous: dict[str, bytes],
+                 output: Path, publication: Publication) -> list[Job]:
+    """Keep the files whose fingerprint the previous build recorded (and that are still
+    there); return the jobs left to make."""
     output_folder = str(output)
     todo: list[Job] = []
     for job in planned:
@@ -161,15 +169,22 @@ def make_files(planned: list[Job], site: SiteConfig, previous: dict[str, bytes],
             publication.record(job.path, publication.stage(job.path, None))
         else:
             todo.append(job)
-    stages.done("fingerprint")
-    if todo:
-        cards_key = digest(repr(site), renderer.template_digest(CARD_TEMPLATE))
-        known = cache.cards[1] if cache.cards[0] == cards_key else {}
-        cache.cards = (cards_key, renderer.prepare_cards(jobs, known))
-    stages.done("cards")
+    return todo
 
+
+def cached_cards(renderer: Renderer, site: SiteConfig, cache: BuildCache, jobs: int | None) -> None:
+    """The cards most pages share, from the cache when the card template and settings are
+    the same, the others made on every core; remembered for the next build."""
+    key = digest(repr(site), renderer.template_digest(CARD_TEMPLATE))
+    known = cache.cards[1] if cache.cards[0] == key else {}
+    cache.cards = (key, renderer.prepare_cards(jobs, known))
+
+
+def make_files(todo: list[Job], jobs: int | None, publication: Publication,
+               progress: Progress = no_progress) -> None:
+    """Make each file on every core; the worker that makes one stages it, so only the
+    outcome comes back, never the bytes."""
     def make(i: int) -> int | Problem | BuildFailed:
-        # Made and staged in the worker: only the outcome comes back, never the bytes.
         data = _make(todo[i])
         if isinstance(data, Problem):
             return data
@@ -186,7 +201,6 @@ def make_files(planned: list[Job], site: SiteConfig, previous: dict[str, bytes],
         publication.record(job.path, outcome)
         if count % 128 == 0 or count == len(todo):
             progress("render", count, len(todo))
-    return fingerprints, len(todo)
 
 
 def _stand_in(value: object) -> bytes | None:
