@@ -67,6 +67,18 @@ def _header() -> bytes:
     return MAGIC + f"{FORMAT} {__version__} {CODE_DIGEST.hex()}\n".encode()
 
 
+class _ChecksummedWriter:
+    """Writes through to a file, keeping the CRC-32 of what went through."""
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+        self.crc = 0
+
+    def write(self, data) -> int:
+        self.crc = zlib.crc32(data, self.crc)
+        return self.handle.write(data)
+
+
 def _checksum(payload: bytes | memoryview) -> bytes:
     # CRC-32 finds a damaged or truncated file (no one forges a cache) at memory speed.
     return zlib.crc32(payload).to_bytes(4, "little")
@@ -93,13 +105,17 @@ def load_cache(path: Path) -> BuildCache:
 def save_cache(path: Path, cache: BuildCache) -> bool:
     """Write the cache atomically; False when it cannot be written (a full disk, say).
     The site is published by then, and a missing cache only makes the next build cold."""
-    payload = pickle.dumps(cache, protocol=pickle.HIGHEST_PROTOCOL)
     tmp = path.with_suffix(".tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as handle:
-            handle.write(_header() + _checksum(payload))
-            handle.write(payload)
+            # Pickled straight into the file, the checksum filled in after: the payload (a
+            # gigabyte at 100,000 papers) is never held in memory whole.
+            handle.write(_header() + bytes(4))
+            payload = _ChecksummedWriter(handle)
+            pickle.dump(cache, payload, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.seek(len(_header()))
+            handle.write(payload.crc.to_bytes(4, "little"))
         os.replace(tmp, path)
         return True
     except OSError:

@@ -73,7 +73,7 @@ class Renderer:
             card=self._card,
             jsonld=lambda paper: _jsonld(self.site, paper),  # made when the page is, on any core
         )
-        self._cards_made: dict[tuple, Markup] = {}
+        self._cards_made: dict[tuple, str] = {}
         self.main_feeds = tuple(FeedLink(f"{self.site.title} ({FEED_TITLES[mime]})", url, mime)
                                 for url, mime in MAIN_FEEDS)
 
@@ -83,9 +83,9 @@ class Renderer:
         key = (paper.slug, heading, bool(link_day))
         made = self._cards_made.get(key)
         if made is None:
-            html = self.env.get_template(CARD_TEMPLATE).render(paper=paper, heading=heading, link_day=link_day)
-            made = self._cards_made[key] = Markup(html)
-        return made
+            made = self._cards_made[key] = self.env.get_template(CARD_TEMPLATE).render(
+                paper=paper, heading=heading, link_day=link_day)
+        return Markup(made)  # kept as str: the very string the build cache holds, not a copy
 
     def prepare_cards(self, jobs: int | None, known: dict[tuple[bytes, int], str]) -> dict[tuple[bytes, int], str]:
         """Make, on every core, the cards most pages share — each paper's card on listings
@@ -100,7 +100,7 @@ class Renderer:
             for heading in SHARED_CARD_HEADINGS:
                 html = known.get((view.source_digest, heading))
                 if html is not None:
-                    self._cards_made[(view.slug, heading, True)] = Markup(html)
+                    self._cards_made[(view.slug, heading, True)] = html
                 elif (view.slug, heading, True) not in self._cards_made:
                     wanted.append((view, heading))
 
@@ -113,8 +113,8 @@ class Renderer:
         for (view, heading), html in zip(wanted, parallel_map(make, len(wanted), jobs)):
             if isinstance(html, Problem):
                 raise BuildFailed([html])
-            self._cards_made[(view.slug, heading, True)] = Markup(html)
-        return {(view.source_digest, heading): str(self._cards_made[(view.slug, heading, True)])
+            self._cards_made[(view.slug, heading, True)] = html
+        return {(view.source_digest, heading): self._cards_made[(view.slug, heading, True)]
                 for view in self.views.values() for heading in SHARED_CARD_HEADINGS}
 
     def _render(self, template: str, page: PageMeta, **context) -> None:
