@@ -81,9 +81,9 @@ def feed_catalogue(site: SiteConfig, index: SiteIndex) -> list[FeedInfo]:
                           f"One entry a day listing that day's papers on {site.title}."))
     for group in (*index.tags, *index.authors, *index.organizations):
         title = f"{site.title}: {_GROUP_TITLES[group.kind].format(group.name)}"
+        about = _group_description(site, group)
         for url, mime in group_feed_urls(group):
-            feeds.append(FeedInfo(title, url, mime, group.kind, group.name, group.url,
-                                  _group_description(site, group)))
+            feeds.append(FeedInfo(title, url, mime, group.kind, group.name, group.url, about))
     return feeds
 
 
@@ -476,14 +476,16 @@ def opml(site: SiteConfig, catalogue: list[FeedInfo]) -> bytes:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<opml version="2.0">', "  <head>",
              f"    <title>{_xml_attr(site.title)}: every feed</title>",
              "    <docs>http://opml.org/spec2.opml</docs>", "  </head>", "  <body>"]
+    base, escaped = _xml_attr(site.base_url), {}  # escaping is per character: pieces escape alone
     for section in feed_sections(catalogue):
         lines.append(f'    <outline text="{_xml_attr(section.heading)}">')
         for row in section.rows:
-            html_url = _xml_attr(site.base_url + row.page_url)
-            for feed in row.feeds:
-                text = _xml_attr(f"{feed.title} ({feed.format})")
+            html_url = base + _xml_attr(row.page_url)
+            for feed in row.feeds:  # a row's feeds share their title
+                title = escaped.get(feed.title) or escaped.setdefault(feed.title, _xml_attr(feed.title))
+                text = f"{title} ({FORMATS[feed.type]})"
                 lines.append(f'      <outline type="rss" text="{text}" title="{text}" '
-                             f'xmlUrl="{_xml_attr(site.base_url + feed.url)}" htmlUrl="{html_url}"/>')
+                             f'xmlUrl="{base}{_xml_attr(feed.url)}" htmlUrl="{html_url}"/>')
         lines.append("    </outline>")
     lines += ["  </body>", "</opml>", ""]
     return "\n".join(lines).encode("utf-8")
