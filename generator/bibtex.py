@@ -12,6 +12,7 @@ _MATH = re.compile(r"(\$[^$]*\$)")
 # follows (maybe the field's own closing one) as text: it becomes a printed backslash.
 # (`\\x` pairs are read first, so `\\\\{` stays a line break and a group.)
 _BACKSLASH = re.compile(r"\\(?:([{}])|$|.)", re.S)
+_TOUCHED = re.compile(r"[$&%#_\\{}]")  # what _escape changes, besides runs of spaces
 
 
 def _backslash(m: re.Match) -> str:
@@ -28,7 +29,10 @@ def _text(part: str) -> str:
 def _escape(text: str) -> str:
     """Escape BibTeX/LaTeX specials outside $math$ and keep braces balanced,
     for BibTeX (which counts every brace) and for LaTeX (which skips \\{ and \\})."""
-    parts = _MATH.split(" ".join(text.split()))
+    text = " ".join(text.split())
+    if not _TOUCHED.search(text):
+        return text  # most titles and names: nothing to escape, no braces to balance
+    parts = _MATH.split(text)
     escaped = "".join(p if p.startswith("$") and p.endswith("$") and len(p) > 1 else _text(p) for p in parts)
     if "{" not in escaped and "}" not in escaped:
         return escaped  # the common case: nothing to balance
