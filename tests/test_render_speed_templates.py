@@ -1,0 +1,87 @@
+"""What the default theme's faster templates rely on, checked on a built site: `url()` asked
+once and written before each path (`{{ root }}{{ tag.url }}`) escapes a base path with
+special characters as `url(path)` did; list separators written without `loop`; dates
+printed without calls (ISO dates, and strftime("%Y/%m/%d")'s year/month/day)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from tests.conftest import paper, run_cli, write_site
+
+ODD_BASE = "https://example.org/a&b'c/"  # a legal base URL whose path HTML must escape
+PAPERS = {
+    "2025/twice-listed": paper(title="Twice Listed", added="2025-12-09", published="0999-01-02",
+                               authors=["Ada Lovelace", "Bob Stone", "Ada Lovelace"], tags=["quantization"],
+                               arxiv="2409.17887", upvotes=3),
+    "2025/one-author": paper(title="One Author", added="2025-12-08", authors=["Bob Stone"],
+                             tags=["quantization", "math-reasoning"]),
+    "2025/no-authors": paper(title="No Authors", added="2025-12-08", organization="Analytical Engines Ltd",
+                             author_count=1),
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("odd-base")
+    content = write_site(root, PAPERS, site={"base_url": ODD_BASE, "search": False})
+    out = root / "site"
+    run_cli("build", "--content", str(content), "--output", str(out), check=True)
+    return out
+
+
+def pages(out: Path) -> list[Path]:
+    return sorted(out.rglob("*.html"))
+
+
+def test_every_internal_link_starts_with_the_escaped_base_path(site):
+    checked = 0
+    for path in pages(site):
+        raw = path.read_text(encoding="utf-8")
+        assert "/a&b'c/" not in raw, f"{path}: the base path is written unescaped"
+        doc = lxml.html.fromstring(raw)
+        for el in doc.iter():
+            for attr in ("href", "src", "action"):
+                link = el.get(attr)
+                if link is None or link.startswith(("#", "http", "mailto:")):
+                    continue
+                checked += 1
+                assert link.startswith("/a&b'c/"), f"{path.relative_to(site)}: {attr}={link!r}"
+        canonical = doc.xpath("//link[@rel='canonical']/@href")
+        if canonical:
+            assert canonical[0].startswith(ODD_BASE), (path, canonical)
+    assert checked > 100
+
+
+def test_a_name_listed_twice_gets_its_comma_each_time(site):
+    doc = lxml.html.fromstring((site / "papers" / "twice-listed" / "index.html").read_bytes())
+    authors = doc.xpath("//p[@class='authors']")[0]
+    assert " ".join(authors.text_content().split()) == "Ada Lovelace, Bob Stone, Ada Lovelace"
+    assert len(authors.xpath("a")) == 3
+
+
+def test_dates_print_as_iso_and_citation_dates_as_strftime_wrote_them(site):
+    raw = (site / "papers" / "twice-listed" / "index.html").read_text(encoding="utf-8")
+    # strftime("%Y/%m/%d") writes the year without padding (glibc), and so does the theme
+    assert '<meta name="citation_publication_date" content="999/01/02">' in raw
+    assert '<meta name="citation_online_date" content="2025/12/09">' in raw
+    assert '<meta property="article:published_time" content="0999-01-02">' in raw
+    assert '<time datetime="0999-01-02">' in raw
+    assert 'data-pagefind-meta="date:2025-12-09"' in raw
+
+
+def test_listing_separators_come_between_links_only(site):
+    day = (site / "days" / "2025-12-09" / "index.html").read_text(encoding="utf-8")
+    see_also = re.search(r'<p class="see-also">(.*?)</p>', day).group(1)
+    assert re.fullmatch(r'See also <a href="[^"]+">[^<]+</a> and <a href="[^"]+">[^<]+</a>, by upvotes\.', see_also)
+    tag = (site / "tags" / "quantization" / "index.html").read_text(encoding="utf-8")
+    follow = re.search(r'<p class="subscribe">(.*?)</p>', tag).group(1)
+    assert re.fullmatch(r'Follow: <a href="[^"]+" type="application/atom\+xml">Atom</a>, '
+                        r'<a href="[^"]+" type="application/rss\+xml">RSS</a>', follow)
+    feeds = (site / "feeds" / "index.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<p>(<a .*?)</p>", feeds)
+    assert rows and all(row.count(" · ") == row.count("<a ") - 1 for row in rows)
