@@ -108,11 +108,14 @@ def read_content(content: Path, today: date, only: set[Path] | None = None,
         if info is not None:
             files[name] = (*info, looked_at, key)
     cache.files = files
-    results = parallel_map(lambda i: read_entry(fresh[i][0], vocabulary, today, fresh[i][1]), len(fresh), jobs)
-    for (_, _, key), result in zip(fresh, results):
-        problems += result.problems
-        if result.paper:
-            paper = replace(result.paper, digest=key)
+    def read(i: int) -> tuple[Paper | None, list[Problem]]:
+        path, raw, key = fresh[i]
+        result = read_entry(path, vocabulary, today, raw)
+        return (replace(result.paper, digest=key) if result.paper else None), result.problems
+
+    for (_, _, key), (paper, found) in zip(fresh, parallel_map(read, len(fresh), jobs)):
+        problems += found
+        if paper:
             papers.append(paper)
             cache.entries[key] = paper
     live = set(keys)  # forget entries that no longer exist, so the cache does not grow forever
