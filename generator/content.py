@@ -108,6 +108,7 @@ def read_content(content: Path, today: date, only: set[Path] | None = None,
         if info is not None:
             files[name] = (*info, looked_at, key)
     cache.files = files
+
     def read(i: int) -> tuple[Paper | None, list[Problem]]:
         path, raw, key = fresh[i]
         result = read_entry(path, vocabulary, today, raw)
