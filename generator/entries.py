@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Iterator
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
 
 from generator.config import MAX_TAG, TAG_PATTERN, Clean, http_url
 from generator.errors import Problem
@@ -30,7 +30,9 @@ MAX_NOTE = 20_000  # as the abstract
 
 
 Url = Annotated[str, AfterValidator(http_url), Field(json_schema_extra={"format": "uri", "pattern": "^https?://"})]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), *Clean]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]  # title, name
+Long = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]  # abstract
+Name = Annotated[Short, *Clean]
 Day = Annotated[date, Field(strict=False)]  # YAML gives "2025-12-09" as text: parse ISO dates
 
 
@@ -52,15 +54,13 @@ class PaperEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
-                     *Clean, Field(description="The paper's title (plain text; $math$ allowed)")]
+    title: Annotated[Short, *Clean, Field(description="The paper's title (plain text; $math$ allowed)")]
     authors: list[Name] | None = Field(None, description="The authors' names, in the paper's order")
     author_count: Annotated[int, Field(ge=1)] | None = Field(None, description="How many authors, when names are not listed")
     organization: Name | None = Field(None, description="The group that posted it")
     published: Day | None = Field(None, description="The paper's own date, YYYY-MM-DD")
     added: Day = Field(description="The day it was featured here, YYYY-MM-DD")
-    abstract: Annotated[str, StringConstraints(min_length=1, max_length=20_000), *Clean,
-                        Field(description="Markdown; $..$ and $$..$$ are LaTeX math")]
+    abstract: Annotated[Long, *Clean, Field(description="Markdown; $..$ and $$..$$ are LaTeX math")]
     arxiv: Annotated[str, StringConstraints(pattern=ARXIV_ID.pattern)] | None = Field(
         None, description='New-style arXiv id, quoted: "2409.17887"')
     links: Links | None = None
@@ -69,6 +69,35 @@ class PaperEntry(BaseModel):
     upvotes: Annotated[int, Field(ge=0)] = Field(0, description="Upvotes when it was featured")
     submitted_by: Name | None = Field(None, description="Who proposed it (a handle)")
     note: Annotated[str, *Clean] | None = Field(None, description="The curator's comment, Markdown")
+
+
+# --- the same rules, checked by pydantic's core alone ------------------------------------
+# `Clean` and `http_url` are Python functions pydantic calls for every text and link: most of
+# the time validating an entry takes. For the common case the twins below state them as
+# patterns pydantic-core checks natively: text without a character `Clean` would remove or
+# refuse, and plain ASCII http(s) URLs that `http_url` accepts unchanged. Whatever they refuse
+# is checked again by PaperEntry, which alone reports problems; so they never decide an outcome,
+# they only accept sooner what PaperEntry accepts with the same values.
+
+_PLAIN_TEXT = StringConstraints(  # the complement of config._FORBIDDEN_CHARS and slugs.BIDI_CONTROLS
+    pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\u202a-\u202e\u2066-\u2069]*$")
+_PlainShort = Annotated[Short, _PLAIN_TEXT]
+# scheme, a non-empty ASCII host part without brackets, then printable ASCII: what urlsplit
+# splits into http(s) and a netloc without changing or refusing anything
+_PlainUrl = Annotated[str, StringConstraints(pattern=r"^https?://[A-Za-z0-9._~!$&'()*+,;=:@%-]+([/?#][!-~]*)?$")]
+
+_PlainLinks = create_model("_PlainLinks", __base__=Links,
+                           **{kind: (_PlainUrl | None, None) for kind in Links.model_fields})
+
+
+class _PlainEntry(PaperEntry):
+    title: _PlainShort
+    authors: list[_PlainShort] | None = None
+    organization: _PlainShort | None = None
+    abstract: Annotated[Long, _PLAIN_TEXT]
+    links: _PlainLinks | None = None  # type: ignore[valid-type]
+    submitted_by: _PlainShort | None = None
+    note: Annotated[str, _PLAIN_TEXT] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +111,7 @@ def read_entry(path: Path, tags: dict[str, str] | None, today: date, raw: bytes 
     loaded = load_yaml(path, raw)
     if loaded.problem:
         return EntryResult(None, [loaded.problem])
-    entry, problems = validate_model(PaperEntry, loaded, "a paper entry")
+    entry, problems = validate_model(PaperEntry, loaded, "a paper entry", quick=_PlainEntry)
     problems += _check_todo_marks(loaded)
     if entry is None:
         return EntryResult(None, problems)
@@ -152,7 +181,7 @@ def _check_location(loaded: Loaded, entry: PaperEntry) -> list[Problem]:
 
 
 def _to_paper(loaded: Loaded, entry: PaperEntry) -> Paper:
-    links = entry.links.model_dump(exclude_none=True) if entry.links else {}
+    links = entry.links
     arxiv = ARXIV_ID.match(entry.arxiv).group(1) if entry.arxiv else None
     return Paper(
         slug=loaded.path.stem,
@@ -165,7 +194,7 @@ def _to_paper(loaded: Loaded, entry: PaperEntry) -> Paper:
         organization=entry.organization,
         published=entry.published,
         arxiv=arxiv,
-        links=tuple((kind, links[kind]) for kind in LINK_KINDS if kind in links),
+        links=tuple((kind, url) for kind in LINK_KINDS if (url := getattr(links, kind)) is not None) if links else (),
         tags=tuple(entry.tags or ()),
         upvotes=entry.upvotes,
         submitted_by=entry.submitted_by,
@@ -182,22 +211,25 @@ def find_entry_files(content: Path) -> tuple[list[Path], list[Problem]]:
     """Every paper entry file under content/, sorted; stray YAML files are problems."""
     content_root = content.resolve()
     found, problems = [], []
-    for folder, dirs, files in os.walk(content):
+    for folder, dirs, files in _walk(content):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         here = Path(folder)
         relative = here.relative_to(content).parts
-        for name in sorted(files):
-            path = here / name
+        in_year = len(relative) == 2 and relative[0] == "papers" and _YEAR.fullmatch(relative[1])
+        for entry in sorted(files, key=lambda e: e.name):
+            name = entry.name
             if name.startswith("."):
                 continue
-            link = _bad_link(path, content_root)
+            path = here / name
+            link = _bad_link(path, content_root) if entry.is_symlink() else None
             if link:
                 problems.append(Problem(shown_path(path), message=link[0], hint=link[1]))
                 continue
             if not name.endswith((".yaml", ".yml")):
                 continue
-            in_year = len(relative) == 2 and relative[0] == "papers" and re.fullmatch(r"\d{4}", relative[1])
-            if in_year and name.endswith(".yaml") and not path.is_file():  # reading a pipe would never end
+            # the listing knows a plain file; a link (to a file inside content/) is followed
+            regular = path.is_file() if entry.is_symlink() else entry.is_file()
+            if in_year and name.endswith(".yaml") and not regular:  # reading a pipe would never end
                 problems.append(Problem(shown_path(path), message="not a regular file (a pipe, a device "
                                         "or a link to nothing)", hint="entries are plain files"))
             elif in_year and name.endswith(".yaml"):
@@ -216,6 +248,41 @@ def find_entry_files(content: Path) -> tuple[list[Path], list[Problem]]:
                 problems.append(Problem(shown_path(here / name), message=link[0], hint=link[1]))
         dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
     return found, problems
+
+
+_YEAR = re.compile(r"\d{4}")
+
+
+def _walk(top: str | Path) -> Iterator[tuple[str, list[str], list[os.DirEntry]]]:
+    """`os.walk(top)` (top-down, links to folders listed but not followed, unreadable folders
+    skipped), with the other entries of each folder as `os.DirEntry`s: the listing already
+    says which are links and plain files, so there is no system call per file to ask."""
+    dirs, others = [], []
+    try:
+        listing = os.scandir(top)
+    except OSError:
+        return
+    with listing:
+        while True:
+            try:
+                entry = next(listing, None)
+            except OSError:
+                return
+            if entry is None:
+                break
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                dirs.append(entry.name)
+            else:
+                others.append(entry)
+    yield os.fspath(top), dirs, others
+    for name in dirs:  # as the caller left them
+        folder = os.path.join(top, name)
+        if not os.path.islink(folder):
+            yield from _walk(folder)
 
 
 def _bad_link(path: Path, content_root: Path) -> tuple[str, str] | None:

@@ -83,11 +83,21 @@ def _keys_at(model: type[BaseModel], loc: tuple) -> list[str]:
     return list(model.model_fields)
 
 
-def validate_model(model: type[BaseModel], loaded: Loaded, what: str) -> tuple[Any, list[Problem]]:
-    """Validate `loaded.data` as `model`; return (instance or None, problems)."""
+def validate_model(model: type[BaseModel], loaded: Loaded, what: str,
+                   quick: type[BaseModel] | None = None) -> tuple[Any, list[Problem]]:
+    """Validate `loaded.data` as `model`; return (instance or None, problems).
+
+    `quick`: a faster subclass of `model` that accepts only data `model` accepts, with the
+    same values; it is tried first, and `model` judges (and explains) what it refuses.
+    """
     if not isinstance(loaded.data, dict):
         return None, [Problem(loaded.shown, message=(
             f"{what} must be a mapping of keys to values, got {describe_value(loaded.data)}"))]
+    if quick is not None:
+        try:
+            return quick.model_validate(loaded.data), []
+        except ValidationError:
+            pass
     try:
         return model.model_validate(loaded.data), []
     except ValidationError as exc:

@@ -1,0 +1,151 @@
+"""The quick entry model and the directory walk give what the plain versions give.
+
+`read_entry` validates with `_PlainEntry` first: PaperEntry's rules with pydantic-core patterns
+in place of the Python validators `Clean` and `http_url`, for the common case. It may only
+accept what PaperEntry accepts, with the same values (PaperEntry judges and explains the
+rest). `find_entry_files` lists folders with `os.scandir` instead of a system call per file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from generator import config, entries
+from generator.entries import LINK_KINDS, Links, PaperEntry, find_entry_files
+from generator.errors import Problem
+from generator.slugs import BIDI_CONTROLS
+from generator.sources import shown_path
+
+SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+
+VALID = {
+    "title": "A Valid Paper about $x^2$", "authors": ["Ada Lovelace", "José Núñez"], "author_count": 2,
+    "organization": "Analytical Engines", "published": "2025-11-30", "added": "2025-12-09",
+    "abstract": "We show that $x^2$.\n\nA second paragraph.\n", "arxiv": "2409.17887",
+    "links": {"pdf": "https://arxiv.org/pdf/2409.17887", "code": "https://github.com/example/x"},
+    "tags": ["quantization", "math-reasoning"], "upvotes": 12, "submitted_by": "ada", "note": "A note.",
+}
+
+
+# --- the quick entry model ------------------------------------------------------------------------
+
+def test_plain_text_pattern_is_what_clean_leaves_alone():
+    """_PLAIN_TEXT accepts exactly the characters the `Clean` validators neither remove nor refuse."""
+    allowed = re.compile(entries._PLAIN_TEXT.pattern[1:-1].replace("]*", "]"))
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue  # pydantic refuses lone surrogates before any pattern
+        left_alone = not config._FORBIDDEN_CHARS.match(char) and not BIDI_CONTROLS.match(char)
+        assert bool(allowed.fullmatch(char)) == left_alone, hex(code)
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(url=st.from_regex(entries._PlainUrl.__metadata__[0].pattern, fullmatch=True))
+def test_urls_the_quick_model_accepts_http_url_accepts_unchanged(url):
+    assert config.http_url(url) == url
+
+
+def test_the_quick_model_has_the_full_models_fields():
+    for quick, full in ((entries._PlainEntry, PaperEntry), (entries._PlainLinks, Links)):
+        assert list(quick.model_fields) == list(full.model_fields)
+        for name, field in full.model_fields.items():
+            assert quick.model_fields[name].is_required() == field.is_required(), name
+            assert quick.model_fields[name].default == field.default, name
+    assert set(Links.model_fields) == set(LINK_KINDS)
+
+
+texts = st.text(max_size=30) | st.sampled_from(["", " x ", "\u202ex", "a\x00b", "\ufffe", "x" * 301, "https://a.b/c",
+                                                "HTTP://a.b", "https://[::1]/", "https://a b", "https://é.org",
+                                                "javascript:x", "2409.17887", "2025-13-01", "quantization"])
+
+
+@settings(max_examples=1000, **SETTINGS)
+@given(edits=st.dictionaries(st.sampled_from(list(VALID) + ["pdf", "code", "other"]),
+                             texts | st.integers(-2, 400) | st.none() | st.lists(texts, max_size=3)
+                             | st.dictionaries(st.sampled_from(LINK_KINDS + ("x",)), texts, max_size=3),
+                             max_size=4))
+def test_what_the_quick_model_accepts_the_full_model_accepts_alike(edits):
+    data = {**VALID, **edits}
+    try:
+        quick = entries._PlainEntry.model_validate(data)
+    except ValidationError:
+        return  # refused: the full model decides, and reports
+    assert quick.model_dump() == PaperEntry.model_validate(data).model_dump()
+
+
+# --- finding the entry files ----------------------------------------------------------------------
+
+def walk_the_slow_way(content: Path) -> tuple[list[Path], list[Problem]]:
+    """find_entry_files as first written: os.walk and a system call per file."""
+    content_root = content.resolve()
+    found, problems = [], []
+    for folder, dirs, files in os.walk(content):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        here = Path(folder)
+        relative = here.relative_to(content).parts
+        for name in sorted(files):
+            path = here / name
+            if name.startswith("."):
+                continue
+            link = entries._bad_link(path, content_root)
+            if link:
+                problems.append(Problem(shown_path(path), message=link[0], hint=link[1]))
+                continue
+            if not name.endswith((".yaml", ".yml")):
+                continue
+            in_year = len(relative) == 2 and relative[0] == "papers" and re.fullmatch(r"\d{4}", relative[1])
+            if in_year and name.endswith(".yaml") and not path.is_file():
+                problems.append(Problem(shown_path(path), message="not a regular file (a pipe, a device "
+                                        "or a link to nothing)", hint="entries are plain files"))
+            elif in_year and name.endswith(".yaml"):
+                found.append(path)
+            elif not relative and name in entries.ALLOWED_TOP:
+                continue
+            elif name.endswith(".yml") and in_year:
+                problems.append(Problem(shown_path(path), message="paper entries end in '.yaml', not '.yml'",
+                                        hint=f"rename it to {path.stem}.yaml"))
+            else:
+                problems.append(Problem(shown_path(path), message="YAML file outside papers/<YYYY>/",
+                                        hint="paper entries live in content/papers/<year added>/<slug>.yaml"))
+        for name in dirs:
+            link = entries._bad_link(here / name, content_root)
+            if link:
+                problems.append(Problem(shown_path(here / name), message=link[0], hint=link[1]))
+        dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
+    return found, problems
+
+
+def test_finding_entry_files_is_the_slow_walk(tmp_path):
+    content = tmp_path / "content"
+    year = content / "papers" / "2025"
+    year.mkdir(parents=True)
+    for name in ("b.yaml", "a.yaml", "c.yml", ".hidden.yaml", "notes.txt", "x.YAML"):
+        (year / name).write_text("title: x\n")
+    folders = ("papers/2024", "papers/2025/deeper", "papers/٢٠٢٥", "papers/20250", ".git", "pages", "papers/.cache")
+    for folder in folders:
+        (content / folder).mkdir(parents=True)
+        (content / folder / "e.yaml").write_text("title: x\n")
+    (content / "site.yaml").write_text("title: x\n")
+    (content / "tags.yaml").write_text("a: b\n")
+    (content / "stray.yaml").write_text("a: b\n")
+    (content / "papers" / "loose.yml").write_text("a: b\n")
+    os.mkfifo(year / "pipe.yaml")
+    (year / "folder.yaml").mkdir()
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("title: x\n")
+    links = {"in.yaml": year / "a.yaml", "out.yaml": outside, "dangling.yaml": year / "missing.yaml",
+             "loop.yaml": year / "loop.yaml", "to-folder.yaml": content / "pages", "link.txt": outside}
+    for name, target in links.items():
+        os.symlink(target, year / name)
+    os.symlink(content / "papers" / "2024", content / "papers" / "2023")
+    os.symlink(tmp_path, content / "papers" / "2022")
+    for where in (content, Path(os.path.relpath(content))):
+        assert find_entry_files(where) == walk_the_slow_way(where)
