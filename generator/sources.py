@@ -1,18 +1,24 @@
 """Find and read the files under `content/`, with positions on demand.
 
-The fast path decodes and loads YAML with libyaml's C loader. Only a file that
-failed validation is composed again with position marks (`locate`), so
-validating 100,000 good entries never pays for marks it does not need.
+Reading is most of what validate and a cold build spend per entry, so `parse_yaml` takes
+the cheapest way that gives exactly what `yaml.load(text, Loader=StrictLoader)` gives: an
+entry in the usual shape is read line by line without libyaml, other documents are
+composed by libyaml's C parser and built straight from its nodes, and only unusual ones
+go through PyYAML's generic constructor. Only a file that failed validation is composed
+again with position marks (`locate`), so good entries never pay for marks.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from generator.errors import Problem
 
@@ -44,6 +50,305 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                     seen.add(key_node.value)
         return super().construct_mapping(node, deep=deep)
 
+    # libyaml's composer asks these for every node. PyYAML's versions build lists and look up
+    # attributes on each call; these give the same tags (no path resolvers are ever added here).
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode and implicit[0]:
+            return _short_plain_tag(value) if len(value) <= 64 else _plain_tag(value)
+        return _DEFAULT_TAGS[kind]
+
+    def descend_resolver(self, current_node, current_index):
+        pass
+
+    def ascend_resolver(self):
+        pass
+
+
+_WILDCARD_RESOLVERS = StrictLoader.yaml_implicit_resolvers.get(None, [])
+_PLAIN_RESOLVERS = {  # first character ("" for an empty scalar) -> the resolvers to try, in order
+    first: resolvers + _WILDCARD_RESOLVERS
+    for first, resolvers in StrictLoader.yaml_implicit_resolvers.items() if first is not None
+}
+_DEFAULT_TAGS = {
+    yaml.ScalarNode: StrictLoader.DEFAULT_SCALAR_TAG,
+    yaml.SequenceNode: StrictLoader.DEFAULT_SEQUENCE_TAG,
+    yaml.MappingNode: StrictLoader.DEFAULT_MAPPING_TAG,
+}
+
+
+def _plain_tag(value: str) -> str:
+    """The tag of a plain (unquoted) scalar: its text alone decides."""
+    for tag, regexp in _PLAIN_RESOLVERS.get(value[:1], _WILDCARD_RESOLVERS):
+        if regexp.match(value):
+            return tag
+    return StrictLoader.DEFAULT_SCALAR_TAG
+
+
+# Keys, dates and tag names repeat from entry to entry; long texts are not worth keeping.
+_short_plain_tag = functools.lru_cache(maxsize=4096)(_plain_tag)
+
+
+_STR_TAG, _SEQ_TAG, _MAP_TAG = (StrictLoader.DEFAULT_SCALAR_TAG, StrictLoader.DEFAULT_SEQUENCE_TAG,
+                                StrictLoader.DEFAULT_MAPPING_TAG)
+_NULL_TAG, _BOOL_TAG, _INT_TAG = "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int"
+_SCALAR_CONSTRUCTORS = {  # tag -> the method of PyYAML's safe constructor that builds it
+    _NULL_TAG: StrictLoader.construct_yaml_null,
+    _BOOL_TAG: StrictLoader.construct_yaml_bool,
+    _INT_TAG: StrictLoader.construct_yaml_int,
+    "tag:yaml.org,2002:float": StrictLoader.construct_yaml_float,
+}
+
+
+class _Unusual(Exception):
+    """Raised by the fast readers below on input they leave to PyYAML."""
+
+
+def parse_yaml(text: str) -> Any:
+    """`yaml.load(text, Loader=StrictLoader)`: the same values and the same errors, faster.
+
+    Three ways, each handing what it cannot do to the next: `_usual_mapping` reads the
+    shape entries are written in without libyaml; libyaml's composer with `_plain_data`
+    builds mappings, lists and scalars straight from the nodes; PyYAML's own constructor
+    builds the rest (other tags, aliases, merge keys) or refuses it (duplicate keys...).
+    """
+    usual = _usual_mapping(text)
+    if usual is not None:
+        return usual
+    loader = StrictLoader(text)
+    try:
+        node = loader.get_single_node()  # syntax errors are raised here, as by yaml.load
+        if node is None:
+            return None
+        try:
+            return _plain_data(loader, node, set())
+        except Exception:  # noqa: BLE001 - anything unusual is PyYAML's to build or to refuse
+            return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _plain_data(loader: StrictLoader, node: yaml.Node, collections: set) -> Any:
+    """The Python value of `node`, as PyYAML's safe constructor would build it."""
+    kind = type(node)
+    if kind is ScalarNode:
+        if node.tag == _STR_TAG:
+            return node.value
+        construct = _SCALAR_CONSTRUCTORS.get(node.tag)
+        if construct is None:
+            raise _Unusual(node.tag)
+        return construct(loader, node)
+    if node in collections:  # an alias: PyYAML shares the object (or builds a recursive one)
+        raise _Unusual("alias")
+    collections.add(node)
+    if kind is SequenceNode and node.tag == _SEQ_TAG:
+        return [item.value if type(item) is ScalarNode and item.tag == _STR_TAG  # the common case, inline
+                else _plain_data(loader, item, collections) for item in node.value]
+    if kind is MappingNode and node.tag == _MAP_TAG:
+        mapping = {}
+        key_texts = set()
+        for key_node, value_node in node.value:
+            # Only scalar keys; a duplicate (by its text, as StrictLoader compares them) is an error.
+            if type(key_node) is not ScalarNode or key_node.value in key_texts:
+                raise _Unusual("key")
+            key_texts.add(key_node.value)
+            key = key_node.value if key_node.tag == _STR_TAG else _plain_data(loader, key_node, collections)
+            mapping[key] = (value_node.value if type(value_node) is ScalarNode and value_node.tag == _STR_TAG
+                            else _plain_data(loader, value_node, collections))
+        return mapping
+    raise _Unusual(node.tag)
+
+
+# --- the usual shape, read without libyaml ----------------------------------------------
+# libyaml builds a Python object per node and calls back into Python for each; most of the
+# time an entry takes. Entries are written in one small shape (by `paperfeed new`, the
+# corpus tools, and by most people): comments, `key: value` lines, `key: |` literal blocks,
+# and a `key:` followed by one level of `key: value` lines or `- item` lines. This reads a
+# text in exactly that shape, giving what libyaml and StrictLoader give for it, and declines
+# (None) anything else at its first doubt: other characters, indentation or quoting, tags,
+# anchors, folded or multi-line scalars, flow mappings, comments after a value, duplicate
+# keys, and every scalar that is not text, null, a boolean or a plain decimal number.
+
+_LINE_TEXT = bytes([0x0A, *range(0x20, 0x7F)])  # \n and printable ASCII
+# characters besides those that libyaml refuses, reads as line breaks or skips (a BOM)
+_OTHER_CHARACTERS = re.compile("[\x00-\x7f\x80-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,63}):(?: +([^ ].*))?")  # key, and its value if any
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # an item of a [a, b] list
+_PLAIN_VALUE = re.compile(r"""(?![-?:,\[\]{}#&*!|>'"%@` ])[^#\[\]{}]*(?<![ :])""")
+_DOUBLE_QUOTED = re.compile(r'(?:[^"\\]|\\["\\])*')  # between the quotes: only \" and \\ escaped
+_ESCAPE = re.compile(r'\\(["\\])')
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,17}")
+_BLOCK_LINE_STARTS = frozenset(("", " "))  # an empty or indented line belongs to the key above
+
+
+def _usual_mapping(text: str) -> dict | None:
+    """The mapping `text` holds, if it is in the usual shape (and ends with a line break)."""
+    if not text.endswith("\n") or not _usual_characters(text):
+        return None
+    try:
+        return _top_mapping(text.split("\n"))
+    except _Unusual:
+        return None
+
+
+def _usual_characters(text: str) -> bool:
+    """Whether `text` holds only line feeds, printable ASCII and the non-ASCII characters libyaml
+    reads as they are (not C1 controls, other line breaks, BOMs or non-characters)."""
+    if text.isascii():
+        return not text.encode("ascii").translate(None, _LINE_TEXT)
+    try:
+        others = text.encode("utf-8").translate(None, _LINE_TEXT)  # whole characters: ASCII is one byte
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return not _OTHER_CHARACTERS.search(others.decode("utf-8"))
+
+
+def _top_mapping(lines: list[str]) -> dict:
+    mapping: dict = {}
+    at, end = 0, len(lines) - 1  # the text ends with a line break: its last "line" is empty
+    while at < end:
+        line = lines[at]
+        at += 1
+        if not line or line[0] == "#":
+            continue
+        if line[0] == " ":
+            if line.strip(" "):
+                raise _Unusual("indented")  # only a block belongs to a key, and each block is taken below
+            continue
+        found = _KEY_LINE.fullmatch(line)
+        if found is None:
+            raise _Unusual("line")
+        key, value = found.groups()
+        _check_key(key, mapping)
+        block = at
+        while at < end and (lines[at][:1] in _BLOCK_LINE_STARTS or value is None and lines[at][:2] == "- "):
+            at += 1
+        if value is None:
+            mapping[key] = _block_value(lines[block:at])
+        elif value == "|":
+            mapping[key] = _literal_block(lines[block:at])
+        else:
+            if at > block and any(line.strip(" ") for line in lines[block:at]):
+                raise _Unusual("continued")  # a scalar over several lines
+            mapping[key] = _inline_value(value)
+    if not mapping:
+        raise _Unusual("empty")
+    return mapping
+
+
+def _check_key(key: str, mapping: dict) -> None:
+    if key in mapping or _short_plain_tag(key) != _STR_TAG:
+        raise _Unusual("key")
+
+
+def _inline_value(value: str, lists: bool = True) -> Any:
+    """A scalar or a `[a, b]` list written on the key's line (or after `- `)."""
+    first = value[0]
+    if first == '"':
+        return _double_quoted(value)
+    if first == "'":
+        if len(value) < 2 or value[-1] != "'" or "'" in value[1:-1]:
+            raise _Unusual("quote")
+        return value[1:-1]
+    if first == "[" and lists:
+        return _flow_list(value)
+    if not _PLAIN_VALUE.fullmatch(value) or ": " in value:
+        raise _Unusual("plain")
+    return _plain_value(value)
+
+
+def _plain_value(text: str) -> Any:
+    """A plain scalar's value, as the resolver tags it and SafeConstructor builds it."""
+    tag = _short_plain_tag(text)
+    if tag == _STR_TAG:
+        return text
+    if tag == _NULL_TAG:
+        return None
+    if tag == _BOOL_TAG:
+        return StrictLoader.bool_values[text.lower()]
+    if tag == _INT_TAG and _DECIMAL.fullmatch(text):
+        return int(text)
+    raise _Unusual(tag)  # other ints, floats, merge keys...
+
+
+def _double_quoted(value: str) -> str:
+    text = value[1:-1]
+    if len(value) < 2 or value[-1] != '"':
+        raise _Unusual("quote")
+    if "\\" not in text:
+        if '"' in text:
+            raise _Unusual("quote")
+        return text
+    if not _DOUBLE_QUOTED.fullmatch(text):
+        raise _Unusual("escape")
+    return _ESCAPE.sub(r"\1", text)
+
+
+def _flow_list(value: str) -> list[str]:
+    """`["a", "b"]` (as json.dumps writes it) or `[word, word]`."""
+    if value[-1] != "]":
+        raise _Unusual("list")
+    inner = value[1:-1].strip(" ")
+    if not inner:
+        return []
+    if inner[0] == '"':
+        if len(inner) < 2 or inner[-1] != '"' or "\\" in inner:
+            raise _Unusual("list")
+        items = inner[1:-1].split('", "')
+        if any('"' in item for item in items):
+            raise _Unusual("list")
+        return items
+    items = [item.strip(" ") for item in inner.split(",")]
+    for item in items:
+        if not _PLAIN_WORD.fullmatch(item) or _short_plain_tag(item) != _STR_TAG:
+            raise _Unusual("list")
+    return items
+
+
+def _literal_block(lines: list[str]) -> str:
+    """`|` (clip chomping) with the indentation of its first line, which is not blank."""
+    first = lines[0] if lines else ""
+    width = len(first) - len(first.lstrip(" "))
+    if width == 0 or width == len(first):
+        raise _Unusual("block")
+    margin = " " * width
+    text = []
+    for line in lines:
+        if line.startswith(margin):
+            text.append(line[width:])  # a line of only spaces beyond the margin keeps them
+        elif line.strip(" "):
+            raise _Unusual("block")  # less indented: the block ends oddly
+        else:
+            text.append("")
+    return "\n".join(text).rstrip("\n") + "\n"  # one line break at the end, however many follow
+
+
+def _block_value(lines: list[str]) -> Any:
+    """The value of a `key:` line: null, or the `key: value` or `- item` lines below it."""
+    lines = [line for line in lines if line.strip(" ")]
+    if not lines:
+        return None
+    width = len(lines[0]) - len(lines[0].lstrip(" "))
+    margin = " " * width
+    if lines[0].startswith("- ", width):
+        items = []
+        for line in lines:
+            item = line[width + 2:]
+            if not line.startswith(margin) or not line.startswith("- ", width) or item[:1] in ("", " "):
+                raise _Unusual("item")
+            items.append(_inline_value(item, lists=False))
+        return items
+    mapping: dict = {}
+    for line in lines:
+        found = _KEY_LINE.fullmatch(line, width)
+        if found is None or not line.startswith(margin):
+            raise _Unusual("line")
+        key, value = found.groups()
+        _check_key(key, mapping)
+        if value is None or value == "|":
+            raise _Unusual("nested")
+        mapping[key] = _inline_value(value)
+    return mapping
+
 
 @dataclass(frozen=True)
 class Loaded:
@@ -67,12 +372,44 @@ def one_line(text: str) -> str:
 
 def shown_path(path: Path) -> str:
     """A path as messages print it: relative to the working folder when inside it."""
-    if path.is_absolute():
-        try:
-            return str(path.relative_to(Path.cwd()))
-        except ValueError:
-            return str(path)
-    return str(path)
+    text = str(path)
+    if not path.is_absolute():
+        return text
+    # This runs for every entry read: plain text comparisons first, pathlib's only when they
+    # cannot tell (a POSIX path's text starts with the folder's text and a separator exactly
+    # when pathlib finds it inside).
+    cwd = _working_folder(os.getcwd())
+    if not text.startswith(cwd):
+        return text
+    if isinstance(path, PurePosixPath) and cwd != "/" and text.startswith(cwd + "/"):
+        return text[len(cwd) + 1:]
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return text
+
+
+@functools.lru_cache(maxsize=8)
+def _working_folder(cwd: str) -> str:
+    return str(Path(cwd))
+
+
+_NON_SPACE = re.compile(r"\S")
+_LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")  # where str.splitlines() breaks
+
+
+def _only_comments(text: str) -> bool:
+    """Whether every line of `text` is blank or a comment (by `str.splitlines`), reading only up
+    to the first line with content, so a long file costs no more than a short one."""
+    at = 0
+    while found := _NON_SPACE.search(text, at):
+        if text[found.start()] != "#":
+            return False  # this line has content, and every line before it was blank or a comment
+        line_end = _LINE_BREAK.search(text, found.start())
+        if line_end is None:
+            return True
+        at = line_end.end()
+    return True
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:
@@ -99,12 +436,10 @@ def load_yaml(path: Path, raw: bytes | None = None) -> Loaded:
         )
     if text.startswith("\ufeff"):
         text = text[1:]
-    if not text.strip() or all(
-        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
-    ):
+    if _only_comments(text):
         return Loaded(path, shown, text, problem=Problem(shown, message="empty file"))
     try:
-        data = yaml.load(text, Loader=StrictLoader)
+        data = parse_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
