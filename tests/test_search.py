@@ -58,7 +58,9 @@ def search(page, words: str) -> None:
     box = page.locator(".pagefind-ui__search-input")
     box.click()
     box.press_sequentially(words, delay=20)
-    expect(page.locator(".pagefind-ui__message")).to_contain_text(f"for {words}", timeout=15000)
+    # the answer ("3 results for …"), not "Searching for …", which says the same words before it
+    expect(page.locator(".pagefind-ui__message")).to_have_text(
+        re.compile(rf"^\s*(\d+|No) results? for {re.escape(words)}"), timeout=15000)
 
 
 def result_links(page) -> list[str]:
