@@ -171,7 +171,7 @@ def _plain_data(loader: StrictLoader, node: yaml.Node, collections: set) -> Any:
 _LINE_TEXT = bytes([0x0A, *range(0x20, 0x7F)])  # \n and printable ASCII
 # characters besides those that libyaml refuses, reads as line breaks or skips (a BOM)
 _OTHER_CHARACTERS = re.compile("[\x00-\x7f\x80-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
-_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,63}):(?: +([^ ].*))?")  # key, and its value if any
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # an item of a [a, b] list
 _PLAIN_VALUE = re.compile(r"""(?![-?:,\[\]{}#&*!|>'"%@` ])[^#\[\]{}]*(?<![ :])""")
 _DOUBLE_QUOTED = re.compile(r'(?:[^"\\]|\\["\\])*')  # between the quotes: only \" and \\ escaped
@@ -214,11 +214,9 @@ def _top_mapping(lines: list[str]) -> dict:
             if line.strip(" "):
                 raise _Unusual("indented")  # only a block belongs to a key, and each block is taken below
             continue
-        found = _KEY_LINE.fullmatch(line)
-        if found is None:
-            raise _Unusual("line")
-        key, value = found.groups()
-        _check_key(key, mapping)
+        key, value = _key_and_value(line)
+        if key in mapping:
+            raise _Unusual("duplicate")
         block = at
         while at < end and (lines[at][:1] in _BLOCK_LINE_STARTS or value is None and lines[at][:2] == "- "):
             at += 1
@@ -235,9 +233,19 @@ def _top_mapping(lines: list[str]) -> dict:
     return mapping
 
 
-def _check_key(key: str, mapping: dict) -> None:
-    if key in mapping or _short_plain_tag(key) != _STR_TAG:
-        raise _Unusual("key")
+def _key_and_value(line: str) -> tuple[str, str | None]:
+    """`key: value` (or `key:`, value None) starting at the line's first character."""
+    key, colon, rest = line.partition(":")
+    value = rest.lstrip(" ")
+    if not colon or len(key) > 64 or not _usual_key(key) or rest and (rest[0] != " " or not value):
+        raise _Unusual("line")  # (longer keys are not usual: none is kept in the cache below)
+    return key, value or None
+
+
+@functools.lru_cache(maxsize=1024)  # the same few keys in every entry
+def _usual_key(key: str) -> bool:
+    """A plain key of letters, digits, _ and - that resolves to text (not `null`, `yes`...)."""
+    return bool(_KEY.fullmatch(key)) and _plain_tag(key) == _STR_TAG
 
 
 def _inline_value(value: str, lists: bool = True) -> Any:
@@ -251,14 +259,14 @@ def _inline_value(value: str, lists: bool = True) -> Any:
         return value[1:-1]
     if first == "[" and lists:
         return _flow_list(value)
-    if not _PLAIN_VALUE.fullmatch(value) or ": " in value:
-        raise _Unusual("plain")
-    return _plain_value(value)
+    return _short_plain_value(value) if len(value) <= 64 else _plain_value(value)
 
 
 def _plain_value(text: str) -> Any:
     """A plain scalar's value, as the resolver tags it and SafeConstructor builds it."""
-    tag = _short_plain_tag(text)
+    if not _PLAIN_VALUE.fullmatch(text) or ": " in text:
+        raise _Unusual("plain")
+    tag = _plain_tag(text)
     if tag == _STR_TAG:
         return text
     if tag == _NULL_TAG:
@@ -268,6 +276,10 @@ def _plain_value(text: str) -> Any:
     if tag == _INT_TAG and _DECIMAL.fullmatch(text):
         return int(text)
     raise _Unusual(tag)  # other ints, floats, merge keys...
+
+
+# Dates, numbers and words repeat from entry to entry (the values are immutable: str, int, bool, None).
+_short_plain_value = functools.lru_cache(maxsize=4096)(_plain_value)
 
 
 def _double_quoted(value: str) -> str:
@@ -294,14 +306,20 @@ def _flow_list(value: str) -> list[str]:
         if len(inner) < 2 or inner[-1] != '"' or "\\" in inner:
             raise _Unusual("list")
         items = inner[1:-1].split('", "')
-        if any('"' in item for item in items):
+        if inner.count('"') != 2 * len(items):  # a quote inside an item
             raise _Unusual("list")
         return items
     items = [item.strip(" ") for item in inner.split(",")]
     for item in items:
-        if not _PLAIN_WORD.fullmatch(item) or _short_plain_tag(item) != _STR_TAG:
+        if len(item) > 64 or not _usual_word(item):
             raise _Unusual("list")
     return items
+
+
+@functools.lru_cache(maxsize=1024)  # tag names repeat
+def _usual_word(item: str) -> bool:
+    """A plain list item of letters, digits, _ . and - that resolves to text."""
+    return bool(_PLAIN_WORD.fullmatch(item)) and _plain_tag(item) == _STR_TAG
 
 
 def _literal_block(lines: list[str]) -> str:
@@ -339,12 +357,10 @@ def _block_value(lines: list[str]) -> Any:
         return items
     mapping: dict = {}
     for line in lines:
-        found = _KEY_LINE.fullmatch(line, width)
-        if found is None or not line.startswith(margin):
+        if not line.startswith(margin):
             raise _Unusual("line")
-        key, value = found.groups()
-        _check_key(key, mapping)
-        if value is None or value == "|":
+        key, value = _key_and_value(line[width:])
+        if key in mapping or value is None or value == "|":
             raise _Unusual("nested")
         mapping[key] = _inline_value(value)
     return mapping
