@@ -452,6 +452,9 @@ def load_yaml(path: Path, raw: bytes | None = None) -> Loaded:
         )
     if text.startswith("\ufeff"):
         text = text[1:]
+    usual = _usual_mapping(text)  # the usual entry has keys (not empty) and no YAML error
+    if usual is not None:
+        return Loaded(path, shown, text, usual)
     if _only_comments(text):
         return Loaded(path, shown, text, problem=Problem(shown, message="empty file"))
     try:
