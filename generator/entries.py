@@ -77,7 +77,8 @@ class PaperEntry(BaseModel):
 # patterns pydantic-core checks natively: text without a character `Clean` would remove or
 # refuse, and plain ASCII http(s) URLs that `http_url` accepts unchanged. Whatever they refuse
 # is checked again by PaperEntry, which alone reports problems; so they never decide an outcome,
-# they only accept sooner what PaperEntry accepts with the same values.
+# they only accept sooner what PaperEntry accepts with the same values. `_BareEntry` leaves the
+# text unchecked: it is used only for data whose every string is known to be plain (Loaded.plain).
 
 _PLAIN_TEXT = StringConstraints(  # the complement of config._FORBIDDEN_CHARS and slugs.BIDI_CONTROLS
     pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\u202a-\u202e\u2066-\u2069]*$")
@@ -100,6 +101,16 @@ class _PlainEntry(PaperEntry):
     note: Annotated[str, _PLAIN_TEXT] | None = None
 
 
+class _BareEntry(PaperEntry):
+    title: Short
+    authors: list[Short] | None = None
+    organization: Short | None = None
+    abstract: Long
+    links: _PlainLinks | None = None  # type: ignore[valid-type]
+    submitted_by: Short | None = None
+    note: str | None = None
+
+
 @dataclass(frozen=True)
 class EntryResult:
     paper: Paper | None
@@ -111,7 +122,8 @@ def read_entry(path: Path, tags: dict[str, str] | None, today: date, raw: bytes 
     loaded = load_yaml(path, raw)
     if loaded.problem:
         return EntryResult(None, [loaded.problem])
-    entry, problems = validate_model(PaperEntry, loaded, "a paper entry", quick=_PlainEntry)
+    quick = _BareEntry if loaded.plain else _PlainEntry
+    entry, problems = validate_model(PaperEntry, loaded, "a paper entry", quick=quick)
     problems += _check_todo_marks(loaded)
     if entry is None:
         return EntryResult(None, problems)

@@ -169,8 +169,9 @@ def _plain_data(loader: StrictLoader, node: yaml.Node, collections: set) -> Any:
 # keys, and every scalar that is not text, null, a boolean or a plain decimal number.
 
 _LINE_TEXT = bytes([0x0A, *range(0x20, 0x7F)])  # \n and printable ASCII
-# characters besides those that libyaml refuses, reads as line breaks or skips (a BOM)
-_OTHER_CHARACTERS = re.compile("[\x00-\x7f\x80-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+# characters besides those that libyaml refuses, reads as line breaks or skips (a BOM), and the bidi
+# controls entries drop: so every string read this way is one validation leaves as it is (Loaded.plain)
+_OTHER_CHARACTERS = re.compile("[\x00-\x7f\x80-\x9f\u2028\u2029\ufeff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # an item of a [a, b] list
 _PLAIN_VALUE = re.compile(r"""(?![-?:,\[\]{}#&*!|>'"%@` ])[^#\[\]{}]*(?<![ :])""")
@@ -192,7 +193,8 @@ def _usual_mapping(text: str) -> dict | None:
 
 def _usual_characters(text: str) -> bool:
     """Whether `text` holds only line feeds, printable ASCII and the non-ASCII characters libyaml
-    reads as they are (not C1 controls, other line breaks, BOMs or non-characters)."""
+    reads as they are (not C1 controls, other line breaks, BOMs or non-characters), and no bidi
+    controls."""
     if text.isascii():
         return not text.encode("ascii").translate(None, _LINE_TEXT)
     try:
@@ -375,6 +377,9 @@ class Loaded:
     text: str | None = None
     data: Any = None
     problem: Problem | None = None
+    # data was read by the usual-shape reader: its strings are made of the text's own characters,
+    # none of them a control, bidi or other character that validation would remove or refuse
+    plain: bool = False
 
 
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -454,7 +459,7 @@ def load_yaml(path: Path, raw: bytes | None = None) -> Loaded:
         text = text[1:]
     usual = _usual_mapping(text)  # the usual entry has keys (not empty) and no YAML error
     if usual is not None:
-        return Loaded(path, shown, text, usual)
+        return Loaded(path, shown, text, usual, plain=True)
     if _only_comments(text):
         return Loaded(path, shown, text, problem=Problem(shown, message="empty file"))
     try:

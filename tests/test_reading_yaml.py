@@ -17,7 +17,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import sources
+from generator import config, sources
+from generator.slugs import BIDI_CONTROLS
 from generator.sources import StrictLoader, parse_yaml, shown_path
 
 SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow,
@@ -63,6 +64,20 @@ def assert_same_reading(text: str) -> None:
     if usual is not None:  # the usual-shape reader only ever answers for what libyaml reads the same
         assert outcome(reference, text) == ("value", typed(usual)), repr(text)
         assert not sources._only_comments(text)  # load_yaml skips the empty-file check for it
+        for piece in strings_in(usual):  # what Loaded.plain promises
+            assert not config._FORBIDDEN_CHARS.search(piece) and not BIDI_CONTROLS.search(piece), repr(text)
+
+
+def strings_in(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from strings_in(key)
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
 
 
 ENTRY = """\
@@ -123,7 +138,8 @@ def test_the_usual_reader_reads_the_usual_entry():
 
 PIECES = [" ", "  ", "\n", "\n  ", "\n- ", "- ", ":", ": ", "#", " #", '"', "'", "\\", '\\"', "[", "]", "{", "}", ",",
           "|", "|-", ">", "&a", "*a", "!!str", "!", "%", "@", "`", "?", "-", "~", "null", "yes", "on", "0", "01", "1.5",
-          "<<", "=", "\t", "\r", "\x85", "\u2028", "\ufeff", "\xa0", "é", "\x01", "---\n", "a", "1", "x: y", "k:\n  "]
+          "<<", "=", "\t", "\r", "\x85", "\u2028", "\ufeff", "\xa0", "é", "\x01", "---\n", "a", "1", "x: y", "k:\n  ",
+          "\u202e", "\u2066", "\x9f", "\ufffe", '\\x01', '\\u202e']
 
 
 @st.composite
