@@ -216,7 +216,7 @@ def _top_mapping(lines: list[str]) -> dict:
             if line.strip(" "):
                 raise _Unusual("indented")  # only a block belongs to a key, and each block is taken below
             continue
-        key, value = _key_and_value(line)
+        key, value = _short_key_and_value(line) if len(line) <= 64 else _key_and_value(line)
         if key in mapping:
             raise _Unusual("duplicate")
         block = at
@@ -242,6 +242,10 @@ def _key_and_value(line: str) -> tuple[str, str | None]:
     if not colon or len(key) > 64 or not _usual_key(key) or rest and (rest[0] != " " or not value):
         raise _Unusual("line")  # (longer keys are not usual: none is kept in the cache below)
     return key, value or None
+
+
+# Lines like `links:`, `added: 2025-12-09` or `upvotes: 12` repeat from entry to entry.
+_short_key_and_value = functools.lru_cache(maxsize=4096)(_key_and_value)
 
 
 @functools.lru_cache(maxsize=1024)  # the same few keys in every entry
