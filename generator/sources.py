@@ -114,6 +114,7 @@ def parse_yaml(text: str) -> Any:
     usual = _usual_mapping(text)
     if usual is not None:
         return usual
+    _refuse_deep_nesting(text)
     loader = StrictLoader(text)
     try:
         node = loader.get_single_node()  # syntax errors are raised here, as by yaml.load
@@ -122,9 +123,79 @@ def parse_yaml(text: str) -> Any:
         try:
             return _plain_data(loader, node, set())
         except Exception:  # noqa: BLE001 - anything unusual is PyYAML's to build or to refuse
+            pass
+        try:
             return loader.construct_document(node)
+        except yaml.YAMLError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - PyYAML's constructors fail on some scalars
+            raise _unbuildable(loader, node, exc) from exc
     finally:
         loader.dispose()
+
+
+MAX_DEPTH = 100  # entries nest 2 deep; libyaml's composer recurses in C and crashes near 100,000
+
+
+def _refuse_deep_nesting(text: str) -> None:
+    """Raise a marked error for collections nested deeper than MAX_DEPTH, before composing.
+
+    Each level costs at least one of `[{-:?`, so most texts are cleared by counting those;
+    the rest are walked as parser events (libyaml's parser keeps a stack; it does not recurse).
+    """
+    if sum(map(text.count, "[{-:?")) <= MAX_DEPTH:
+        return
+    depth = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"lists or mappings nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+
+
+def _unbuildable(loader: StrictLoader, root: yaml.Node, exc: Exception) -> yaml.MarkedYAMLError:
+    """A marked error for the node PyYAML's constructor failed on with a plain exception.
+
+    Its safe constructors raise ValueError, KeyError, IndexError... on a few scalars that
+    match a type's pattern loosely (`0b_`, `!!int ''`, `!!bool maybe`, `!!set [a]`); that is
+    bad input, so it gets the same error, with the file position, as any YAML mistake.
+    Found by descending from the root into the first child that fails too.
+    """
+    node = root
+    while True:
+        children = ([part for pair in node.value for part in pair] if isinstance(node, MappingNode)
+                    else node.value if isinstance(node, SequenceNode) else [])
+        failing = next((child for child in children if _fails(loader, child)), None)
+        if failing is None or failing is node:  # this node fails by itself
+            break
+        node = failing
+    if node is root and not _fails(loader, root):  # should not happen; still say something useful
+        return yaml.constructor.ConstructorError(
+            None, None, f"cannot read this document ({one_line(str(exc)) or type(exc).__name__})", root.start_mark)
+    return yaml.constructor.ConstructorError(
+        None, None, f"cannot read {_shown_value(node)} as {_tag_name(node.tag)} (quote it if it is text)", node.start_mark)
+
+
+def _fails(loader: StrictLoader, node: yaml.Node) -> bool:
+    loader.constructed_objects, loader.recursive_objects, loader.state_generators = {}, {}, []
+    try:
+        loader.construct_object(node, deep=True)
+    except Exception:  # noqa: BLE001 - looking for the node that fails, whatever it raises
+        return True
+    return False
+
+
+def _shown_value(node: yaml.Node) -> str:
+    if isinstance(node, ScalarNode):
+        return repr(node.value) if len(node.value) <= 40 else repr(node.value[:40] + "…")
+    return "a list" if isinstance(node, SequenceNode) else "a mapping"
+
+
+def _tag_name(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 def _plain_data(loader: StrictLoader, node: yaml.Node, collections: set) -> Any:

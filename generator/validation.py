@@ -7,6 +7,7 @@ re-reading only the failing file with marks (see `sources.locate`).
 from __future__ import annotations
 
 import difflib
+import reprlib
 import typing
 from typing import Any
 
@@ -21,9 +22,17 @@ _TYPE_NAMES = {
 }
 
 
+# repr() with a depth limit: a list nested a thousand deep is legal YAML and must not crash the message
+_SHORT_REPR = reprlib.Repr()  # keyword arguments need Python 3.12
+_SHORT_REPR.maxlevel = 3
+for _limit in ("maxtuple", "maxlist", "maxarray", "maxdict", "maxset", "maxfrozenset", "maxdeque"):
+    setattr(_SHORT_REPR, _limit, 8)  # only the first 40 characters are shown
+_SHORT_REPR.maxstring = _SHORT_REPR.maxlong = _SHORT_REPR.maxother = 1000
+
+
 def describe_value(value: Any) -> str:
     kind = _TYPE_NAMES.get(type(value), type(value).__name__)
-    shown = repr(value)
+    shown = _SHORT_REPR.repr(value)
     return f"{kind} ({shown[:40] + '…' if len(shown) > 40 else shown})"
 
 

@@ -170,6 +170,17 @@ nasty_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_s
 ])
 
 
+# Scalars that look like a YAML 1.1 type (or carry its tag) but that type's constructor cannot build:
+# PyYAML raises ValueError, KeyError, IndexError... for them, not a YAML error.
+LOOSE_SCALARS = ["0b_", "0x_", "0o_", "._", "1_000", "-0b_", "+0x_", "1:_", "!!int ''",
+                                 "!!float ''", "!!bool maybe", "!!float abc", "!!timestamp nope",
+                                 "!!set [a]", "!!omap {a: 1}", "!!binary '%%'", "!!null abc", "!!str [a]"]
+loose_scalars = st.sampled_from(LOOSE_SCALARS) | \
+    st.builds(lambda tag, value: f"!!{tag} {json.dumps(value)}",
+              st.sampled_from(["int", "float", "bool", "timestamp", "null", "binary", "set", "omap", "pairs"]),
+              st.text(alphabet="0123456789xob_.:+-eE abc", max_size=8))
+
+
 def dump(value) -> str:
     return yaml.safe_dump(value, allow_unicode=True, sort_keys=False, default_flow_style=None)
 
@@ -181,7 +192,7 @@ def mutated_entries(draw) -> bytes:
     text = None
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         op = draw(st.sampled_from(["delete", "swap", "unicode", "add", "duplicate", "truncate", "insert",
-                                   "splice", "nest"]))
+                                   "splice", "nest", "retype"]))
         if text is None and op in ("delete", "swap", "unicode", "add", "nest"):
             key = draw(st.sampled_from(KEYS))
             if op == "delete":
@@ -211,6 +222,9 @@ def mutated_entries(draw) -> bytes:
             piece = draw(nasty_text | st.sampled_from([":", "- ", "\n  ", "{", "[", "&a", "*a", "!!binary", "? ",
                                                        "---\n", "%YAML 1.1\n", "|", ">"]))
             text = text[:at] + piece + text[end:]
+        elif op == "retype":  # a value PyYAML's resolver or a tag claims, which its constructor may not build
+            key = draw(st.sampled_from(KEYS))
+            text += f"{key}: {draw(loose_scalars)}\n"
         else:  # a data mutation after the text was made: mutate the text instead
             text += draw(st.sampled_from(["\n", "x: 1\n", "title: again\n", "\t\n", "\ufeff"]))
     return (text if text is not None else dump(entry)).encode("utf-8")
@@ -243,6 +257,38 @@ def test_random_documents_give_a_site_or_positioned_problems(previous_site, docu
 @given(document=mutated_entries(), name=file_names)
 def test_mutated_entries_give_a_site_or_positioned_problems(previous_site, document, name):
     check_build({f"{name}.yaml": document}, previous_site)
+
+
+@pytest.mark.parametrize("scalar", LOOSE_SCALARS)
+def test_values_yaml_cannot_build_give_positioned_problems(previous_site, scalar):
+    """Seeds for the property above, found by fuzzing: each once gave a traceback."""
+    text = dump({key: value for key, value in VALID.items() if key != "note"}) + f"note: {scalar}\n"
+    check_build({"2025/loose.yaml": text.encode("utf-8")}, previous_site)
+
+
+def alias_bomb() -> str:
+    """Nine lists of nine aliases of the list before, eleven times: 9**12 items if expanded."""
+    lines = [dump({key: value for key, value in VALID.items() if key not in ("tags", "note")}).rstrip("\n"),
+             "x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"x{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 12)]
+    lines += ["tags: [" + ", ".join(["*a11"] * 9) + "]", "note: [" + ", ".join(["*a11"] * 9) + "]"]
+    return "\n".join(lines) + "\n"
+
+
+HOSTILE_DOCUMENTS = {  # shapes that crash or exhaust naive YAML handling (libyaml's composer recurses in C)
+    "deep flow lists": "note: " + "[" * 100_000 + "]" * 100_000 + "\n",
+    "deep flow mappings": "{a: " * 100_000 + "x" + "}" * 100_000 + "\n",
+    "deep block lists": "- " * 100_000 + "x\n",
+    "deep explicit keys": "? " * 100_000 + "x\n",
+    "deep indented lists": "note:\n" + "".join(" " * i + "-\n" for i in range(0, 4000, 2)),
+    "nested just legally deep": "note: " + "[" * 99 + "]" * 99 + "\n",
+    "alias bomb": alias_bomb(),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_DOCUMENTS)
+def test_hostile_yaml_shapes_give_positioned_problems(previous_site, name):
+    check_build({"2025/hostile.yaml": HOSTILE_DOCUMENTS[name].encode("utf-8")}, previous_site)
 
 
 @settings(max_examples=15, **SETTINGS)

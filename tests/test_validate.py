@@ -61,6 +61,17 @@ CASES = [
     ("wrong year folder", "2024/p.yaml", GOOD,
      "2:8: entry is in folder '2024' but was added in 2025 — move it to papers/2025/"),
     ("duplicate key", "2025/p.yaml", GOOD + "title: again\n", "4:1: YAML syntax error: duplicate key 'title'"),
+    # values PyYAML's own constructors fail on (with ValueError, KeyError...): a problem, not a traceback
+    ("number yaml cannot read", "2025/p.yaml", GOOD + "upvotes: 0b_\n",
+     "4:10: YAML syntax error: cannot read '0b_' as !!int (quote it if it is text)"),
+    ("empty tagged number", "2025/p.yaml", GOOD + "upvotes: !!int ''\n",
+     "4:10: YAML syntax error: cannot read '' as !!int (quote it if it is text)"),
+    ("tagged boolean", "2025/p.yaml", GOOD + "links:\n  code: !!bool maybe\n",
+     "5:9: YAML syntax error: cannot read 'maybe' as !!bool (quote it if it is text)"),
+    ("tagged set", "2025/p.yaml", GOOD + "tags: !!set [a]\n",
+     "4:7: YAML syntax error: cannot read a list as !!set (quote it if it is text)"),
+    ("nested too deep", "2025/p.yaml", GOOD + "note: " + "[" * 100_000 + "]" * 100_000 + "\n",
+     "4:106: YAML syntax error: lists or mappings nested more than 100 levels deep"),
     ("todo marker", "2025/p.yaml", 'title: "TODO: the title"\nadded: 2025-12-09\nabstract: x\n',
      "1:8: 'title' still holds a TODO marker — replace it with the paper's real value"),
 ]
