@@ -22,6 +22,7 @@ from generator.entries import LINK_KINDS, Links, PaperEntry, find_entry_files
 from generator.errors import Problem
 from generator.slugs import BIDI_CONTROLS
 from generator.sources import shown_path
+from tests.conftest import strings_in
 
 SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -84,18 +85,6 @@ def test_what_the_quick_model_accepts_the_full_model_accepts_alike(edits):
         except ValidationError:
             continue  # refused: the full model decides, and reports
         assert quick.model_dump() == PaperEntry.model_validate(data).model_dump()
-
-
-def strings_in(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from strings_in(key)
-            yield from strings_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings_in(item)
 
 
 # --- finding the entry files ----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from generator import config, sources
 from generator.slugs import BIDI_CONTROLS
 from generator.sources import StrictLoader, parse_yaml, shown_path
+from tests.conftest import strings_in
 
 SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow,
                                                                      HealthCheck.function_scoped_fixture])
@@ -93,18 +94,6 @@ def assert_same_reading(text: str) -> None:
         assert not sources._only_comments(text)  # load_yaml skips the empty-file check for it
         for piece in strings_in(usual):  # what Loaded.plain promises
             assert not config._FORBIDDEN_CHARS.search(piece) and not BIDI_CONTROLS.search(piece), repr(text)
-
-
-def strings_in(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from strings_in(key)
-            yield from strings_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings_in(item)
 
 
 ENTRY = """\
