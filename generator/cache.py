@@ -10,14 +10,20 @@ It remembers, between builds:
 - for each output file, a fingerprint of everything that went into it,
   so an incremental build renders only the pages whose inputs changed.
 
-The cache is one pickle file with a version header and a checksum. Anything
-unexpected — another generator version, a truncated or corrupt file — makes
-it start empty: a stale cache is rebuilt, never trusted. It is written
-atomically, and only after the site was published.
+The cache is a small main file and, for the three big keyed tables (entries,
+markup, cards), shards by key: a value never changes under its key (keys are
+digests of what the value is made from), so a build writes only the shards whose
+keys changed — one edited entry rewrites a few megabytes, not all of them. Each
+file has a version header and a checksum; each shard names the context its
+values hold in (the tag vocabulary, the card template and settings). Anything
+unexpected — another generator version, a truncated or corrupt file, a shard
+from another context — is dropped: a stale cache is rebuilt, never trusted. Every
+file is written atomically, and only after the site was published.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -54,6 +60,21 @@ class BuildCache:
     output_dir: str = ""  # the folder `outputs` describes
     build_id: str = ""  # ... as written by this build (see writer.read_build_id)
     vocabulary: bytes = b""  # digest of tags.yaml the entries were checked against
+    # (table, shard) -> (context, keys) of each shard file as loaded or last written: not saved
+    shard_keys: dict[tuple[str, int], tuple[bytes, frozenset]] = field(default_factory=dict)
+
+
+SHARDS = 32
+
+
+def _tables(cache: BuildCache) -> dict[str, tuple[bytes, dict]]:
+    """The sharded tables: name -> (the context their values hold in, the table)."""
+    return {"entries": (cache.vocabulary, cache.entries), "markup": (b"", cache.markup),
+            "cards": (cache.cards[0], cache.cards[1])}
+
+
+def _shard_of(key: bytes | tuple) -> int:
+    return (key[0] if type(key) is bytes else key[0][0]) % SHARDS  # keys are digests, or (digest, n)
 
 
 def cache_path(content: Path) -> Path:
@@ -84,42 +105,80 @@ def _checksum(payload: bytes | memoryview) -> bytes:
     return zlib.crc32(payload).to_bytes(4, "little")
 
 
-def load_cache(path: Path) -> BuildCache:
+def _read_checked(path: Path) -> Any:
+    """The object pickled in `path`, or None when it is missing, from other code, or damaged."""
     try:
         data = path.read_bytes()
     except OSError:
-        return BuildCache()
+        return None
     header = _header()
     if not data.startswith(header) or len(data) < len(header) + 4:
-        return BuildCache()
+        return None
     checksum, payload = data[len(header):len(header) + 4], memoryview(data)[len(header) + 4:]
     if _checksum(payload) != checksum:
-        return BuildCache()
+        return None
     try:
-        cache = pickle.loads(payload)
+        return pickle.loads(payload)
     except Exception:  # a cache is only a cache: any damage means start afresh
-        return BuildCache()
-    return cache if isinstance(cache, BuildCache) else BuildCache()
+        return None
 
 
-def save_cache(path: Path, cache: BuildCache) -> bool:
-    """Write the cache atomically; False when it cannot be written (a full disk, say).
-    The site is published by then, and a missing cache only makes the next build cold."""
+def _write_checked(path: Path, value: Any) -> None:
     tmp = path.with_suffix(".tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as handle:
             # Pickled straight into the file, the checksum filled in after: the payload (a
             # gigabyte at 100,000 papers) is never held in memory whole.
             handle.write(_header() + bytes(4))
             payload = _ChecksummedWriter(handle)
-            pickle.dump(cache, payload, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, payload, protocol=pickle.HIGHEST_PROTOCOL)
             handle.seek(len(_header()))
             handle.write(payload.crc.to_bytes(4, "little"))
         os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _shard_path(path: Path, table: str, shard: int) -> Path:
+    return path.with_name(f"{table}-{shard:02d}.pickle")
+
+
+def load_cache(path: Path) -> BuildCache:
+    cache = _read_checked(path)
+    if not isinstance(cache, BuildCache):
+        return BuildCache()
+    cache.shard_keys = {}
+    for table, (context, values) in _tables(cache).items():
+        for shard in range(SHARDS):
+            found = _read_checked(_shard_path(path, table, shard))
+            # A shard from another context (or damaged, or missing) is dropped: what it held is made again.
+            if (type(found) is tuple and len(found) == 2 and found[0] == context and type(found[1]) is dict
+                    and all(_shard_of(key) == shard for key in found[1])):
+                values.update(found[1])
+                cache.shard_keys[(table, shard)] = (context, frozenset(found[1]))
+    return cache
+
+
+def save_cache(path: Path, cache: BuildCache) -> bool:
+    """Write the cache atomically, each shard only if its keys changed; False when it cannot
+    be written (a full disk, say). The site is published by then, and a missing cache only
+    makes the next build cold."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for table, (context, values) in _tables(cache).items():
+            shards: list[dict] = [{} for _ in range(SHARDS)]
+            for key, value in values.items():
+                shards[_shard_of(key)][key] = value
+            for shard, held in enumerate(shards):
+                keys = (context, frozenset(held))
+                if cache.shard_keys.get((table, shard)) != keys:
+                    _write_checked(_shard_path(path, table, shard), (context, held))
+                    cache.shard_keys[(table, shard)] = keys
+        # The main file holds everything else; the shards' tables travel empty in it.
+        main = dataclasses.replace(cache, entries={}, markup={}, cards=(cache.cards[0], {}), shard_keys={})
+        _write_checked(path, main)
         return True
     except OSError:
-        tmp.unlink(missing_ok=True)
         path.unlink(missing_ok=True)  # an older cache would describe another output
         return False
 

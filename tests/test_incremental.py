@@ -112,6 +112,46 @@ def test_a_corrupt_cache_is_rebuilt_not_trusted(site, tmp_path):
     assert tree(out) == tree(tmp_path / "fresh-out")
 
 
+def test_a_damaged_or_foreign_cache_shard_is_dropped_not_trusted(site, tmp_path):
+    """The big tables live in shards (cache.py); each is checked on its own."""
+    out, cache = tmp_path / "out", tmp_path / ".paperfeed-cache"
+    build(site, out)
+    shards = sorted(p for p in cache.glob("*-*.pickle") if p.stat().st_size > 200)  # not the empty ones
+    tables = {p.name.split("-")[0] for p in shards}
+    assert tables == {"entries", "markup", "cards"}, sorted(p.name for p in cache.iterdir())
+    for table in tables:  # damage one shard of each table, swap another with a foreign one
+        mine = [p for p in shards if p.name.startswith(table)]
+        data = bytearray(mine[0].read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        mine[0].write_bytes(bytes(data))
+        if len(mine) > 1:
+            mine[1].write_bytes(mine[1].read_bytes().replace(b"paperfeed-cache", b"paperfeed-cachX", 1))
+    edit_entry(site / "papers/2025/beta.yaml", title="Beta after damage", upvotes=4)
+    build(site, out)
+    shutil.copytree(site, tmp_path / "fresh" / "content")
+    build(tmp_path / "fresh" / "content", tmp_path / "fresh-out", "--no-cache")
+    assert tree(out) == tree(tmp_path / "fresh-out")
+
+
+def test_a_rebuild_rewrites_only_the_cache_shards_that_changed(make_site, tmp_path):
+    content = make_site(papers={f"2025/paper-{n:02d}": paper(title=f"Paper number {n}", added="2025-12-09")
+                                for n in range(40)}, site={"search": False})
+    out, cache = tmp_path / "out", tmp_path / ".paperfeed-cache"
+    build(content, out)
+    before = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.pickle")}
+    assert len(before) == 1 + 3 * 32  # the main file and 32 shards of each table
+    time.sleep(0.01)
+    edit_entry(content / "papers/2025/paper-07.yaml", title="Paper number seven, edited")
+    build(content, out)
+    rewritten = sorted(name for name, mtime in before.items() if (cache / name).stat().st_mtime_ns != mtime)
+    # the main file, and the shards that gained the new values and lost the old: of the 32 per table,
+    # entries and markup change in at most two each; cards of the day (whose listing changed) more
+    assert "build.pickle" in rewritten
+    assert 1 <= sum(name.startswith("entries-") for name in rewritten) <= 2
+    assert 1 <= sum(name.startswith("markup-") for name in rewritten) <= 2
+    assert len(rewritten) < len(before) // 2, rewritten
+
+
 def test_parallel_and_serial_builds_are_identical(tmp_path):
     content = tmp_path / "content"  # big enough that the work is really split between processes
     subprocess.run([sys.executable, str(REPO / "benchmarks" / "make_corpus.py"), "--n", "600", "--seed", "3",
