@@ -53,12 +53,13 @@ def parallel_map(work: Callable[[int], T], count: int, jobs: int | None = None) 
 
 
 def parallel_imap(work: Callable[[int], T], count: int, jobs: int | None = None,
-                  max_chunk: int = 256) -> Iterator[T]:
+                  max_chunk: int = 256, min_parallel: int = MIN_PARALLEL) -> Iterator[T]:
     """work(0), work(1), … in order, as they are ready: the caller can write each result
-    away while the workers go on, so results never pile up in memory."""
+    away while the workers go on, so results never pile up in memory. Below `min_parallel`
+    pieces it runs in this process."""
     global _work
     jobs = default_jobs() if jobs is None else jobs
-    if jobs < 2 or count < MIN_PARALLEL or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs < 2 or count < min_parallel or "fork" not in multiprocessing.get_all_start_methods():
         yield from (work(i) for i in range(count))
         return
     # A few chunks per worker evens out uneven pieces; a cap keeps each one's results small.

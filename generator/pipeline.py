@@ -58,7 +58,7 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
         raise BuildFailed([template_problem(exc)]) from exc
     feeds = feed_jobs(site, index, views)
     planned += feeds
-    planned += data_jobs(site, index, views, [job.path for job in planned])
+    planned += data_jobs(site, index, texts, [job.path for job in planned])
     planned += [Job(f"static/{rel}", source.read_bytes(), lambda s=source: s.read_bytes())
                 for rel, source in static_files(theme).items()]
     stages.done("plan")
@@ -141,13 +141,14 @@ def cached_texts(papers: tuple[Paper, ...], base_url: str, cache: BuildCache,
     return {p.slug: pieces for p, (pieces, _) in zip(papers, found)}, [words for _, words in found]
 
 
-def data_jobs(site: SiteConfig, index: SiteIndex, views: dict, paths: list[str]) -> list[Job]:
+def data_jobs(site: SiteConfig, index: SiteIndex, texts: dict[str, TextPieces], paths: list[str]) -> list[Job]:
     pages = sorted(p for p in paths if p.endswith(".html") and p != "404.html")
     urls = [p.removesuffix("index.html") for p in pages]
     return [
         Job("sitemap.xml", tuple(urls), lambda: sitemap_xml(site, [(u, None) for u in urls])),
         Job("robots.txt", (), lambda: robots_txt(site)),
-        Job("papers.json", index.papers, lambda: papers_json(site, index, views)),
+        Job("papers.json", index.papers,
+            lambda: papers_json(site, index, {slug: pieces.data for slug, pieces in texts.items()})),
     ]
 
 
@@ -180,6 +181,9 @@ def cached_cards(renderer: Renderer, site: SiteConfig, cache: BuildCache, jobs: 
     cache.cards = (key, renderer.prepare_cards(jobs, known))
 
 
+MIN_PARALLEL_FILES = 24
+
+
 def make_files(todo: list[Job], jobs: int | None, publication: Publication,
                progress: Progress = no_progress) -> None:
     """Make each file on every core; the worker that makes one stages it, so only the
@@ -193,7 +197,10 @@ def make_files(todo: list[Job], jobs: int | None, publication: Publication,
         except BuildFailed as exc:  # returned: an exception would lose its problems on the way back
             return exc
 
-    for count, (job, outcome) in enumerate(zip(todo, parallel_imap(make, len(todo), jobs)), 1):
+    # A few files can be costly (papers.json, the feeds page, a feed of every day): a rebuild
+    # that makes only dozens still shares them out.
+    made = parallel_imap(make, len(todo), jobs, min_parallel=MIN_PARALLEL_FILES)
+    for count, (job, outcome) in enumerate(zip(todo, made), 1):
         if isinstance(outcome, Problem):
             raise BuildFailed([outcome])  # one broken template fails every page: say it once
         if isinstance(outcome, BuildFailed):
