@@ -458,3 +458,22 @@ def test_reading_needs_no_script(small_out):
     assert scripts[1].get("defer") is not None and scripts[1].get("src") == "/static/site.js"
     assert not select(doc, "noscript")
     assert select(doc, ".abstract p")
+
+
+def test_papers_json_holds_every_entry_as_compact_json(small_out):
+    """papers.json is spliced from per-paper pieces (cached with each entry's markup): the bytes
+    must still be one compact JSON document, every entry's fields as written, empty ones left out."""
+    raw = (small_out / "papers.json").read_text(encoding="utf-8")
+    data = json.loads(raw)
+    assert raw == json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert list(data)[:4] == ["version", "title", "id", "home_page_url"] and data["version"] == 1
+    by_slug = {item["slug"]: item for item in data["papers"]}
+    assert set(by_slug) == {name.split("/")[1] for name in SMALL_PAPERS}
+    alpha = by_slug["alpha-paper"]
+    assert alpha["title"] == SMALL_PAPERS["2025/alpha-paper"]["title"]
+    assert alpha["authors"] == ["Ada Lovelace", "José Núñez"] and alpha["author_count"] == 2
+    assert alpha["links"] == {"code": "https://github.com/example/alpha", "project": "https://example.org/alpha"}
+    assert alpha["url"].endswith("/papers/alpha-paper/") and alpha["added"] == "2025-12-09"
+    assert by_slug["gamma-paper"]["author_count"] == 1 and "authors" not in by_slug["gamma-paper"]
+    assert set(by_slug["delta-paper"]) == {"slug", "url", "title", "added", "abstract", "upvotes"}
+    assert [item["slug"] for item in data["papers"]][:2] == ["alpha-paper", "beta-paper"]  # listing order
