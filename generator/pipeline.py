@@ -69,8 +69,8 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
     # The search bundle is not a job (Pagefind writes it), so its files join the previous ones here.
     with Publication(output, set(previous) | search_paths(output) if same_output else None) as publication:
         publication.claim_all(job.path for job in planned)  # two outputs at one path: fail before any work
-        fingerprints = fingerprint_jobs(planned, site, jobs)
-        todo = keep_current(planned, fingerprints, previous, output, publication)
+        fingerprints, current = fingerprint_jobs(planned, site, jobs, previous, output)
+        todo = keep_current(planned, current, publication)
         stages.done("fingerprint")
         if todo:
             cached_cards(renderer, site, cache, jobs)
@@ -152,21 +152,28 @@ def data_jobs(site: SiteConfig, index: SiteIndex, texts: dict[str, TextPieces], 
     ]
 
 
-def fingerprint_jobs(planned: list[Job], site: SiteConfig, jobs: int | None) -> dict[str, bytes]:
-    """Each output's fingerprint, computed on every core."""
+def fingerprint_jobs(planned: list[Job], site: SiteConfig, jobs: int | None, previous: dict[str, bytes],
+                     output: Path) -> tuple[dict[str, bytes], list[bool]]:
+    """Each output's fingerprint, and whether the output holds it already: the previous build
+    recorded the same fingerprint and the file is still there. Computed on every core."""
     fingerprinter = Fingerprinter(digest(repr(site)), stand_in=_stand_in)
-    found = parallel_map(lambda i: fingerprinter.of(planned[i]), len(planned), jobs)
-    return {job.path: fingerprint for job, fingerprint in zip(planned, found)}
-
-
-def keep_current(planned: list[Job], fingerprints: dict[str, bytes], previous: dict[str, bytes],
-                 output: Path, publication: Publication) -> list[Job]:
-    """Keep the files whose fingerprint the previous build recorded (and that are still
-    there); return the jobs left to make."""
     output_folder = str(output)
+
+    def check(i: int) -> tuple[bytes, bool]:
+        job = planned[i]
+        fingerprint = fingerprinter.of(job)
+        return fingerprint, (previous.get(job.path) == fingerprint
+                             and os.path.isfile(os.path.join(output_folder, job.path)))
+
+    found = parallel_map(check, len(planned), jobs)
+    return {job.path: fingerprint for job, (fingerprint, _) in zip(planned, found)}, [kept for _, kept in found]
+
+
+def keep_current(planned: list[Job], current: list[bool], publication: Publication) -> list[Job]:
+    """Keep the files that are current; return the jobs left to make."""
     todo: list[Job] = []
-    for job in planned:
-        if previous.get(job.path) == fingerprints[job.path] and os.path.isfile(os.path.join(output_folder, job.path)):
+    for job, kept in zip(planned, current):
+        if kept:
             publication.record(job.path, publication.stage(job.path, None))
         else:
             todo.append(job)
