@@ -8,6 +8,7 @@ files whose inputs changed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -207,14 +208,15 @@ def make_files(todo: list[Job], jobs: int | None, publication: Publication,
     # A few files can be costly (papers.json, the feeds page, a feed of every day): a rebuild
     # that makes only dozens still shares them out.
     made = parallel_imap(make, len(todo), jobs, min_parallel=MIN_PARALLEL_FILES)
-    for count, (job, outcome) in enumerate(zip(todo, made), 1):
-        if isinstance(outcome, Problem):
-            raise BuildFailed([outcome])  # one broken template fails every page: say it once
-        if isinstance(outcome, BuildFailed):
-            raise outcome
-        publication.record(job.path, outcome)
-        if count % 128 == 0 or count == len(todo):
-            progress("render", count, len(todo))
+    with contextlib.closing(made):  # on failure, the workers stop before the staging folder is dropped
+        for count, (job, outcome) in enumerate(zip(todo, made), 1):
+            if isinstance(outcome, Problem):
+                raise BuildFailed([outcome])  # one broken template fails every page: say it once
+            if isinstance(outcome, BuildFailed):
+                raise outcome
+            publication.record(job.path, outcome)
+            if count % 128 == 0 or count == len(todo):
+                progress("render", count, len(todo))
 
 
 def _stand_in(value: object) -> bytes | None:
