@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections import Counter, defaultdict
+from itertools import chain
 
 from generator.models import Paper
 
@@ -46,11 +47,12 @@ def related_papers(papers: tuple[Paper, ...], limit: int = 5,
     """slug → up to `limit` related papers, best first. `papers` in listing order;
     `words[i]` (from `paper_words`) when the caller has them cached."""
     words = words if words is not None else [paper_words(p) for p in papers]
-    frequency = Counter(w for ws in words for w in ws)
+    frequency = Counter(chain.from_iterable(words))  # each dict's words, counted at C speed
+    followed = {w for w, count in frequency.items() if 1 < count <= MAX_SHARED}
     postings: dict[str, list[int]] = defaultdict(list)
     keywords: list[list[str]] = []
     for index, ws in enumerate(words):
-        shared = [w for w in ws if 1 < frequency[w] <= MAX_SHARED]
+        shared = followed.intersection(ws)  # in no order: the sort below decides, ties by the word
         # tf·idf, kept exact with integers: weight / frequency, compared by cross-multiplying
         chosen = sorted(shared, key=lambda w: (-ws[w] * 1000 // frequency[w], w))[:KEYWORDS_PER_PAPER]
         keywords.append(chosen)
