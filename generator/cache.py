@@ -18,7 +18,9 @@ file has a version header and a checksum; each shard names the context its
 values hold in (the tag vocabulary, the card template and settings). Anything
 unexpected — another generator version, a truncated or corrupt file, a shard
 from another context — is dropped: a stale cache is rebuilt, never trusted. Every
-file is written atomically, and only after the site was published.
+file is written atomically, and only after the site was published. A process that
+builds again (`serve`) keeps the cache it saved in memory, and uses it while none of
+the files changed on disk.
 """
 
 from __future__ import annotations
@@ -143,7 +145,26 @@ def _shard_path(path: Path, table: str, shard: int) -> Path:
     return path.with_name(f"{table}-{shard:02d}.pickle")
 
 
+# The cache this process saved last, with the signature of its files then: `serve` builds
+# again and again in one process, and need not read back what it just wrote.
+_warm: dict[str, tuple[tuple, BuildCache]] = {}
+
+
+def _signature(path: Path) -> tuple:
+    """Name, size, mtime and inode of every file of the cache: any write to one changes it."""
+    try:
+        with os.scandir(path.parent) as found:
+            return tuple(sorted((e.name, (s := e.stat()).st_size, s.st_mtime_ns, s.st_ino)
+                                for e in found if e.name.endswith(".pickle")))
+    except OSError:
+        return ()
+
+
 def load_cache(path: Path) -> BuildCache:
+    # Taken, not just read: a build that fails leaves this process nothing it could wrongly trust.
+    warm = _warm.pop(str(path), None)
+    if warm is not None and warm[0] == _signature(path):
+        return warm[1]
     cache = _read_checked(path)
     if not isinstance(cache, BuildCache):
         return BuildCache()
@@ -177,6 +198,7 @@ def save_cache(path: Path, cache: BuildCache) -> bool:
         # The main file holds everything else; the shards' tables travel empty in it.
         main = dataclasses.replace(cache, entries={}, markup={}, cards=(cache.cards[0], {}), shard_keys={})
         _write_checked(path, main)
+        _warm[str(path)] = (_signature(path), cache)
         return True
     except OSError:
         path.unlink(missing_ok=True)  # an older cache would describe another output

@@ -152,6 +152,39 @@ def test_a_rebuild_rewrites_only_the_cache_shards_that_changed(make_site, tmp_pa
     assert len(rewritten) < len(before) // 2, rewritten
 
 
+def test_one_process_building_again_reuses_the_cache_it_saved(site, tmp_path, monkeypatch):
+    """`serve` builds in one process: a rebuild takes the cache it saved from memory, unless a
+    file of it changed on disk since; either way the site is what a cold build gives."""
+    from datetime import date
+
+    from generator import cache as cache_module
+    from generator.build import build_site
+
+    reads = []
+    read_checked = cache_module._read_checked
+    monkeypatch.setattr(cache_module, "_read_checked", lambda path: reads.append(path) or read_checked(path))
+    out, today = tmp_path / "out", date.today()
+    build_site(site, out, today)
+    for number, name in enumerate(["add an entry", "edit an entry", "delete an entry"]):
+        EDITS[name](site)
+        reads.clear()
+        build_site(site, out, today)
+        assert reads == [], f"{name}: the cache was read back from disk"
+        fresh = tmp_path / f"fresh-{number}"
+        shutil.copytree(site, fresh / "content")
+        build(fresh / "content", fresh / "out", "--no-cache")
+        assert tree(out) == tree(fresh / "out"), name
+    shard = next(p for p in sorted((tmp_path / ".paperfeed-cache").glob("markup-*.pickle")) if p.stat().st_size > 200)
+    shard.write_bytes(shard.read_bytes()[:-1])  # changed by someone else: memory is not trusted
+    edit_entry(site / "papers/2025/beta.yaml", title="Beta once more")
+    reads.clear()
+    build_site(site, out, today)
+    assert reads, "a cache changed on disk was taken from memory"
+    shutil.copytree(site, tmp_path / "fresh-last" / "content")
+    build(tmp_path / "fresh-last" / "content", tmp_path / "fresh-last" / "out", "--no-cache")
+    assert tree(out) == tree(tmp_path / "fresh-last" / "out")
+
+
 def test_parallel_and_serial_builds_are_identical(tmp_path):
     content = tmp_path / "content"  # big enough that the work is really split between processes
     subprocess.run([sys.executable, str(REPO / "benchmarks" / "make_corpus.py"), "--n", "600", "--seed", "3",
