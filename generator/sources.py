@@ -162,21 +162,33 @@ def _unbuildable(loader: StrictLoader, root: yaml.Node, exc: Exception) -> yaml.
     Its safe constructors raise ValueError, KeyError, IndexError... on a few scalars that
     match a type's pattern loosely (`0b_`, `!!int ''`, `!!bool maybe`, `!!set [a]`); that is
     bad input, so it gets the same error, with the file position, as any YAML mistake.
-    Found by descending from the root into the first child that fails too.
+    The node named is the first, in document order, that fails while none of its parts do.
     """
-    node = root
-    while True:
-        children = ([part for pair in node.value for part in pair] if isinstance(node, MappingNode)
-                    else node.value if isinstance(node, SequenceNode) else [])
-        failing = next((child for child in children if _fails(loader, child)), None)
-        if failing is None or failing is node:  # this node fails by itself
-            break
-        node = failing
-    if node is root and not _fails(loader, root):  # should not happen; still say something useful
-        return yaml.constructor.ConstructorError(
-            None, None, f"cannot read this document ({one_line(str(exc)) or type(exc).__name__})", root.start_mark)
-    return yaml.constructor.ConstructorError(
-        None, None, f"cannot read {_shown_value(node)} as {_tag_name(node.tag)} (quote it if it is text)", node.start_mark)
+    for node in _document_order(root):
+        if _fails(loader, node) and not any(_fails(loader, part) for part in _parts(node)):
+            return yaml.constructor.ConstructorError(
+                None, None, f"cannot read {_shown_value(node)} as {_tag_name(node.tag)} (quote it if it is text)",
+                node.start_mark)
+    return yaml.constructor.ConstructorError(  # a failure no single node explains; still say where it starts
+        None, None, f"cannot read this document ({one_line(str(exc)) or type(exc).__name__})", root.start_mark)
+
+
+def _parts(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return list(node.value) if isinstance(node, SequenceNode) else []
+
+
+def _document_order(root: yaml.Node) -> list[yaml.Node]:
+    """Every node once (an alias can hold the node it is in), parents before their parts."""
+    order, stack, seen = [], [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            order.append(node)
+            stack.extend(reversed(_parts(node)))
+    return order
 
 
 def _fails(loader: StrictLoader, node: yaml.Node) -> bool:

@@ -283,6 +283,7 @@ HOSTILE_DOCUMENTS = {  # shapes that crash or exhaust naive YAML handling (libya
     "deep indented lists": "note:\n" + "".join(" " * i + "-\n" for i in range(0, 4000, 2)),
     "nested just legally deep": "note: " + "[" * 99 + "]" * 99 + "\n",
     "alias bomb": alias_bomb(),
+    "list holding itself and a bad value": "note: &a [[*a], [*a, !!bool maybe], !!int '']\n",
 }
 
 

@@ -70,6 +70,8 @@ CASES = [
      "5:9: YAML syntax error: cannot read 'maybe' as !!bool (quote it if it is text)"),
     ("tagged set", "2025/p.yaml", GOOD + "tags: !!set [a]\n",
      "4:7: YAML syntax error: cannot read a list as !!set (quote it if it is text)"),
+    ("unreadable value inside a list that holds itself", "2025/p.yaml", GOOD + 'note: &a [[*a], !!int ""]\n',
+     "4:17: YAML syntax error: cannot read '' as !!int (quote it if it is text)"),
     ("nested too deep", "2025/p.yaml", GOOD + "note: " + "[" * 100_000 + "]" * 100_000 + "\n",
      "4:106: YAML syntax error: lists or mappings nested more than 100 levels deep"),
     ("todo marker", "2025/p.yaml", 'title: "TODO: the title"\nadded: 2025-12-09\nabstract: x\n',
