@@ -8,7 +8,9 @@ rest). `find_entry_files` lists folders with `os.scandir` instead of a system ca
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import pickle
 import re
 import sys
 from pathlib import Path
@@ -20,6 +22,7 @@ from pydantic import ValidationError
 from generator import config, entries
 from generator.entries import LINK_KINDS, Links, PaperEntry, find_entry_files
 from generator.errors import Problem
+from generator.models import Paper
 from generator.slugs import BIDI_CONTROLS
 from generator.sources import shown_path
 from tests.conftest import strings_in
@@ -155,3 +158,22 @@ def test_finding_entry_files_is_the_slow_walk(tmp_path):
     os.symlink(tmp_path, content / "papers" / "2022")
     for where in (content, Path(os.path.relpath(content))):
         assert find_entry_files(where) == walk_the_slow_way(where)
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(paper=st.builds(
+    Paper, slug=st.text(max_size=10), source=st.text(max_size=10), title=st.text(max_size=20),
+    added=st.dates(), abstract=st.text(max_size=40), authors=st.lists(st.text(max_size=8)).map(tuple),
+    author_count=st.none() | st.integers(0, 500), organization=st.none() | st.text(max_size=8),
+    published=st.none() | st.dates(), arxiv=st.none() | st.text(max_size=10),
+    links=st.lists(st.tuples(st.sampled_from(LINK_KINDS), st.text(max_size=10))).map(tuple),
+    tags=st.lists(st.text(max_size=8)).map(tuple), upvotes=st.integers(0, 10**6),
+    submitted_by=st.none() | st.text(max_size=8), note=st.none() | st.text(max_size=20),
+    digest=st.binary(max_size=16)))
+def test_a_paper_survives_pickling_whole(paper):
+    """Paper pickles as the call that makes it (models.Paper.__reduce__): every field comes
+    back, `digest` too (which == does not compare)."""
+    again = pickle.loads(pickle.dumps(paper, protocol=pickle.HIGHEST_PROTOCOL))
+    assert [getattr(again, f.name) for f in dataclasses.fields(Paper)] == \
+        [getattr(paper, f.name) for f in dataclasses.fields(Paper)]
+    assert type(again) is Paper
