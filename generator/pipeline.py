@@ -59,7 +59,7 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
         raise BuildFailed([template_problem(exc)]) from exc
     feeds = feed_jobs(site, index, views)
     planned += feeds
-    planned += data_jobs(site, index, texts, [job.path for job in planned])
+    planned += data_jobs(site, index, views, [job.path for job in planned])
     planned += [Job(f"static/{rel}", source.read_bytes(), lambda s=source: s.read_bytes())
                 for rel, source in static_files(theme).items()]
     stages.done("plan")
@@ -142,14 +142,13 @@ def cached_texts(papers: tuple[Paper, ...], base_url: str, cache: BuildCache,
     return {p.slug: pieces for p, (pieces, _) in zip(papers, found)}, [words for _, words in found]
 
 
-def data_jobs(site: SiteConfig, index: SiteIndex, texts: dict[str, TextPieces], paths: list[str]) -> list[Job]:
+def data_jobs(site: SiteConfig, index: SiteIndex, views: dict, paths: list[str]) -> list[Job]:
     pages = sorted(p for p in paths if p.endswith(".html") and p != "404.html")
     urls = [p.removesuffix("index.html") for p in pages]
     return [
         Job("sitemap.xml", tuple(urls), lambda: sitemap_xml(site, [(u, None) for u in urls])),
         Job("robots.txt", (), lambda: robots_txt(site)),
-        Job("papers.json", index.papers,
-            lambda: papers_json(site, index, {slug: pieces.data for slug, pieces in texts.items()})),
+        Job("papers.json", index.papers, lambda: papers_json(site, index, views)),
     ]
 
 

@@ -7,46 +7,34 @@ from xml.sax.saxutils import escape
 
 from generator.config import SiteConfig
 from generator.index import SiteIndex, paper_url
-from generator.models import Paper
+from generator.views import PaperView
 
 
-def papers_json(site: SiteConfig, index: SiteIndex, items: dict[str, str] | None = None) -> str:
-    """Every entry as data, so the feed's content outlives any host. `items`: slug → each
-    paper's `paper_data`, when the caller has them cached."""
-    items = items or {}
-    papers = [items.get(paper.slug) or paper_data(paper, site.base_url) for paper in index.papers]
-    data = {"version": 1, "title": site.title, "id": site.id, "home_page_url": site.base_url, "papers": []}
-    # No indent: json's C encoder only runs without one, and this file holds every entry. The
-    # papers are spliced into the empty list: compact JSON of a list is its items' JSON joined by ",".
-    head = _compact(data)
-    assert head.endswith('"papers":[]}')
-    return head[:-2] + ",".join(papers) + "]}\n"
-
-
-def paper_data(paper: Paper, base_url: str) -> str:
-    """One paper of papers.json, as compact JSON."""
-    item = {
-        "slug": paper.slug,
-        "url": base_url + paper_url(paper.slug),
-        "title": paper.title,
-        "authors": list(paper.authors),
-        "author_count": paper.shown_author_count,
-        "organization": paper.organization,
-        "published": paper.published.isoformat() if paper.published else None,
-        "added": paper.added.isoformat(),
-        "abstract": paper.abstract,
-        "arxiv": paper.arxiv,
-        "links": dict(paper.links),
-        "tags": list(paper.tags),
-        "upvotes": paper.upvotes,
-        "submitted_by": paper.submitted_by,
-        "note": paper.note,
-    }
-    return _compact({k: v for k, v in item.items() if v not in (None, [], {})})
-
-
-def _compact(data: dict) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+def papers_json(site: SiteConfig, index: SiteIndex, views: dict[str, PaperView]) -> str:
+    """Every entry as data, so the feed's content outlives any host."""
+    papers = []
+    for paper in index.papers:
+        item = {
+            "slug": paper.slug,
+            "url": site.base_url + paper_url(paper.slug),
+            "title": paper.title,
+            "authors": list(paper.authors),
+            "author_count": paper.shown_author_count,
+            "organization": paper.organization,
+            "published": paper.published.isoformat() if paper.published else None,
+            "added": paper.added.isoformat(),
+            "abstract": paper.abstract,
+            "arxiv": paper.arxiv,
+            "links": dict(paper.links),
+            "tags": list(paper.tags),
+            "upvotes": paper.upvotes,
+            "submitted_by": paper.submitted_by,
+            "note": paper.note,
+        }
+        papers.append({k: v for k, v in item.items() if v not in (None, [], {})})
+    data = {"version": 1, "title": site.title, "id": site.id, "home_page_url": site.base_url, "papers": papers}
+    # No indent: json's C encoder only runs without one, and this file holds every entry.
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def sitemap_xml(site: SiteConfig, urls: list[tuple[str, str | None]]) -> str:

@@ -17,7 +17,6 @@ from generator.bibtex import bibtex_entry
 from generator.config import SiteConfig
 from generator.index import SiteIndex, day_url, long_date, paper_url
 from generator.models import Paper
-from generator.sitedata import paper_data
 
 LINK_LABELS = {"pdf": "PDF", "code": "Code", "project": "Project page", "paper": "Paper", "video": "Video",
                "data": "Data", "demo": "Demo", "blog": "Blog post"}
@@ -99,7 +98,6 @@ class TextPieces:
     abstract_text: str
     note_html: str | None
     bibtex: str
-    data: str  # the paper's item of papers.json
 
 
 def text_pieces(paper: Paper, base_url: str) -> TextPieces:
@@ -114,7 +112,6 @@ def text_pieces(paper: Paper, base_url: str) -> TextPieces:
         abstract_text=markup.plain_text(paper.abstract),
         note_html=markup.render_block(paper.note) if paper.note else None,
         bibtex=bibtex_entry(paper, base_url + paper_url(paper.slug)),
-        data=paper_data(paper, base_url),
     )
 
 
