@@ -486,7 +486,10 @@ def shown_path(path: Path) -> str:
     # This runs for every entry read: plain text comparisons first, pathlib's only when they
     # cannot tell (a POSIX path's text starts with the folder's text and a separator exactly
     # when pathlib finds it inside).
-    cwd = _working_folder(os.getcwd())
+    try:
+        cwd = _working_folder(os.getcwd())
+    except OSError:  # the working folder was deleted: nothing is inside it
+        return text
     if not text.startswith(cwd):
         return text
     if isinstance(path, PurePosixPath) and cwd != "/" and text.startswith(cwd + "/"):

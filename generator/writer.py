@@ -112,7 +112,11 @@ def recover(output: Path) -> None:
 def check_output_folder(output: Path, content: Path) -> None:
     """Refuse an output folder whose replacement would destroy something else."""
     out = output.resolve()
-    protected = [content.resolve(), Path.cwd().resolve(), Path.home().resolve()]
+    protected = [content.resolve(), Path.home().resolve()]
+    try:
+        protected.append(Path.cwd().resolve())
+    except OSError:  # the working folder was deleted: there is none to protect
+        pass
     # Swapping in a new site replaces the output folder whole: it must neither hold the
     # content (or the working folder, or home) nor sit inside the content.
     if any(out == p or p.is_relative_to(out) for p in protected) or out.is_relative_to(content.resolve()):

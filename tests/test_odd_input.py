@@ -8,6 +8,8 @@ diacritics (readable ASCII author addresses that never collide).
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -18,7 +20,7 @@ import lxml.html
 import pytest
 
 from generator.build import build_site
-from tests.conftest import paper, run_cli, write_site
+from tests.conftest import REPO, paper, run_cli, write_site
 
 TODAY = date(2025, 12, 10)
 NO_SEARCH = {"search": False}
@@ -209,3 +211,20 @@ def test_names_that_slug_alike_never_share_a_page(tmp_path):
     for i, name in enumerate(alike):  # each paper links to the page that bears its author's name
         href = page(out, f"papers/p{i}/").xpath("//p[@class='authors']/a/@href")[0]
         assert pages[href.split("/")[2]] == unicodedata.normalize("NFC", " ".join(name.split()))
+
+
+def test_a_deleted_working_folder_does_not_stop_validate_or_build(make_site, tmp_path):
+    """Messages print paths relative to the working folder, and the output may not be it:
+    when that folder was deleted under a running shell, both just do without it."""
+    content = make_site(papers={"2025/alpha": paper(title="Alpha")})
+    gone, out = tmp_path / "gone", tmp_path / "out"
+    gone.mkdir()
+    script = ("import os, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]); "
+              "from generator.cli import main; main(sys.argv[2:])")
+    for args in (["validate", str(content)], ["build", "--content", str(content), "--output", str(out)]):
+        gone.mkdir(exist_ok=True)
+        result = subprocess.run([sys.executable, "-c", script, str(gone), *args], capture_output=True, text=True,
+                                cwd=REPO, timeout=300)
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
+    assert (out / "papers" / "alpha" / "index.html").is_file()
