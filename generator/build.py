@@ -77,7 +77,10 @@ def build_site(content: Path, output: Path, today: date, *, use_cache: bool = Tr
         stages.done("check inputs")
         return BuildResult(last["papers"], last["pages"], last["files"], last["feeds"], 0,
                            WriteStats(0, last["files"], 0), time.perf_counter() - started, stages.times)
+    stages.done("check inputs")
     from generator.pipeline import build_everything  # the heavy part: loaded only when needed
+
+    stages.done("load the generator")
 
     with collector_paused():
         return build_everything(content, output, today, use_cache, jobs, progress, stages, stamp, started)

@@ -86,3 +86,21 @@ def test_build_outside_a_site_says_what_it_expected(tmp_path):
     assert "no site here: expected content/site.yaml" in result.stderr
     assert "paperfeed init" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_verbose_lists_each_stage_with_its_time(make_site, tmp_path):
+    """What `--verbose` prints is what benchmarks/run.py --stages reads (its STAGE_LINE)."""
+    import re
+
+    content = make_site(papers={"2025/first-paper": paper(title="First Paper")}, site={"search": False})
+    out = tmp_path / "out"
+    stage = re.compile(r"^  (\S.*?)\s+(\d+\.\d+) s$")
+
+    def stages(*extra: str) -> list[str]:
+        result = run_cli("build", "--content", str(content), "--output", str(out), "--verbose", *extra)
+        assert result.returncode == 0, result.stderr
+        return [m.group(1) for m in map(stage.match, result.stdout.splitlines()) if m]
+
+    assert stages() == ["check inputs", "load the generator", "read and validate", "markdown and math",
+                        "index and related", "plan", "fingerprint", "cards", "render", "search", "write"]
+    assert stages() == ["check inputs"]  # nothing changed: one look at the inputs, and done
