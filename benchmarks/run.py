@@ -62,6 +62,7 @@ class Run:
     pages: int = 0  # *.html in the output afterwards
     changed: int = 0  # files added, removed or with a new mtime/size
     stderr: str = ""
+    stages: dict[str, float] = field(default_factory=dict)  # `build --verbose`'s stage times, with --stages
 
 
 def _children(pid: int) -> list[int]:
@@ -130,7 +131,14 @@ def measure(argv: list[str], cwd: Path | None = None, timeout: float | None = No
         out.seek(0)
         stdout = out.read().decode("utf-8", "replace")
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, sampler.peak_kb / 1024,
-               proc.returncode, stderr=(stderr + stdout)[-4000:])
+               proc.returncode, stderr=(stderr + stdout)[-4000:], stages=stage_times(stdout))
+
+
+STAGE_LINE = re.compile(r"^  (\S.*?)\s+(\d+\.\d+) s$", re.MULTILINE)  # `build --verbose`: "  render   1.234 s"
+
+
+def stage_times(stdout: str) -> dict[str, float]:
+    return {name: float(seconds) for name, seconds in STAGE_LINE.findall(stdout)}
 
 
 # --- output folder snapshots -----------------------------------------------------
@@ -241,10 +249,12 @@ def has_index_site(repo: Path) -> bool:
     return ask_generator(repo, "-c", "from generator.search import index_site").returncode == 0
 
 
-def build_argv(site: Site, cold: bool, no_cache_flag: bool) -> list[str]:
+def build_argv(site: Site, cold: bool, no_cache_flag: bool, verbose: bool = False) -> list[str]:
     argv = [sys.executable, "-m", "generator", "build", "--content", str(site.content), "--output", str(site.output)]
     if cold and no_cache_flag:
         argv.append("--no-cache")
+    if verbose:
+        argv.append("--verbose")
     return argv
 
 
@@ -255,7 +265,9 @@ class BuildFailed(Exception):
 class Bench:
     def __init__(self, args, log):
         self.args, self.log, self.repo = args, log, args.repo
-        self.no_cache_flag = "--no-cache" in ask_generator(self.repo, "-m", "generator", "build", "--help").stdout
+        build_help = ask_generator(self.repo, "-m", "generator", "build", "--help").stdout
+        self.no_cache_flag = "--no-cache" in build_help
+        self.verbose = args.stages and "--verbose" in build_help
         self.search_setting = has_search_setting(self.repo)
         self.index_site = has_index_site(self.repo)
 
@@ -264,7 +276,8 @@ class Bench:
             rmtree(site.output)
             rmtree(site.cache)
         before = snapshot(site.output) if timed else {}
-        run = measure(build_argv(site, cold, self.no_cache_flag), cwd=self.repo, timeout=self.args.timeout)
+        run = measure(build_argv(site, cold, self.no_cache_flag, self.verbose), cwd=self.repo,
+                      timeout=self.args.timeout)
         if run.returncode != 0:
             raise BuildFailed(f"build exited {run.returncode}:\n{run.stderr}")
         if timed:
@@ -454,6 +467,20 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def stage_table(rows: list[Row]) -> str:
+    """Median seconds of each stage `build --verbose` names, per size and case."""
+    timed = [row for row in rows if row.runs and any(run.stages for run in row.runs)]
+    names = list(dict.fromkeys(name for row in timed for run in row.runs for name in run.stages))
+    if not names:
+        return ""
+    lines = ["| N | case | " + " | ".join(names) + " |", "| ---: | --- |" + " ---: |" * len(names)]
+    for row in timed:
+        cells = [statistics.median(run.stages.get(name, 0.0) for run in row.runs) for name in names]
+        lines.append(f"| {row.n:,} | {CASE_NAMES.get(row.case, row.case)} | "
+                     + " | ".join(f"{cell:.2f}" for cell in cells) + " |")
+    return "\n".join(lines)
+
+
 def ratios(rows: list[Row]) -> list[str]:
     out = []
     by = {(r.n, r.case): r for r in rows if r.runs and not r.error}
@@ -493,6 +520,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--search", action="store_true", help="also time pagefind on the built site")
     parser.add_argument("--hugo", action="store_true", help="also time Hugo cold builds on the same corpus")
     parser.add_argument("--timeout", type=float, default=None, help="seconds before one run is killed")
+    parser.add_argument("--stages", action="store_true",
+                        help="build with --verbose and print a second table: the median time of each stage")
     parser.add_argument("--json", type=Path, default=None, help="also write every run here")
     parser.add_argument("--repo", type=Path, default=REPO,
                         help="the paperfeed checkout to measure (default: this one); e.g. a `git archive` "
@@ -574,6 +603,10 @@ def main(argv: list[str] | None = None) -> int:
     notes.append(f"load average at end {os.getloadavg()[0]:.2f}")
     print(table(rows))
     print()
+    stages = stage_table(rows)
+    if stages:
+        print(stages)
+        print()
     for line in ratios(rows) + notes:
         print(f"- {line}")
     if args.json:

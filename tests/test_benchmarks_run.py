@@ -1,0 +1,39 @@
+"""benchmarks/run.py end to end on a tiny corpus: it builds, edits, rebuilds and prints its tables.
+
+Speed is never asserted (the machine is noisy); what is checked is that the benchmark measures
+what its rows say: a cold build writes every file, a no-change rebuild none, one new entry a few.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def rows_of(table: str) -> list[list[str]]:
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in table.splitlines()[2:]]
+
+
+def test_run_prints_the_cases_and_the_stage_table(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--sizes", "30", "--repeat", "1",
+         "--cases", "cold,nochange,newentry", "--stages", "--workdir", str(tmp_path / "bench")],
+        capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    tables = [block for block in result.stdout.split("\n\n") if block.startswith("| N | case |")]
+    assert len(tables) == 2, result.stdout
+    cases = {row[1]: row for row in rows_of(tables[0])}
+    assert set(cases) == {"cold build", "no-change rebuild", "one new entry"}
+    header = [cell.strip() for cell in tables[0].splitlines()[0].strip("|").split("|")]
+    changed, pages = header.index("files changed"), header.index("HTML pages")
+    assert int(cases["cold build"][pages].replace(",", "")) > 30
+    assert cases["no-change rebuild"][changed] == "0"
+    assert 0 < int(cases["one new entry"][changed].replace(",", "")) < int(cases["cold build"][changed].replace(",", ""))
+    stage_header = [cell.strip() for cell in tables[1].splitlines()[0].strip("|").split("|")]
+    assert {"read and validate", "render", "write"} <= set(stage_header)
+    cold_stages = {row[1]: row for row in rows_of(tables[1])}["cold build"]
+    assert all(re.fullmatch(r"\d+\.\d\d", cell) for cell in cold_stages[2:])
+    assert float(cold_stages[stage_header.index("render")]) > 0
