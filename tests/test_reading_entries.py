@@ -23,6 +23,7 @@ from generator import config, entries
 from generator.entries import LINK_KINDS, Links, PaperEntry, find_entry_files
 from generator.errors import Problem
 from generator.models import Paper
+from generator.views import TextPieces
 from generator.slugs import BIDI_CONTROLS
 from generator.sources import shown_path
 from tests.conftest import strings_in
@@ -177,3 +178,11 @@ def test_a_paper_survives_pickling_whole(paper):
     assert [getattr(again, f.name) for f in dataclasses.fields(Paper)] == \
         [getattr(paper, f.name) for f in dataclasses.fields(Paper)]
     assert type(again) is Paper
+
+
+@settings(max_examples=50, deadline=None, database=None)
+@given(pieces=st.builds(TextPieces, *[st.text(max_size=12)] * 6, st.none() | st.text(max_size=12),
+                        st.text(max_size=12)))
+def test_text_pieces_survive_pickling_whole(pieces):
+    again = pickle.loads(pickle.dumps(pieces, protocol=pickle.HIGHEST_PROTOCOL))
+    assert again == pieces and type(again) is TextPieces
