@@ -3,6 +3,7 @@ prints its result and sets the exit code. The only module that prints."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -91,6 +92,9 @@ def build(content: Path, output: Path, no_cache: bool, jobs: int | None, verbose
     from generator.build import build_site  # imported here: validate and new start faster without it
 
     _require_site(content)
+    # The process ends with the build: the collector's first pass after it, over every
+    # object the build made, would only delay the exit (0.3 s at 10,000 papers).
+    gc.disable()
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     try:
         result = build_site(content, output, _today(), use_cache=not no_cache, jobs=jobs, progress=progress)
