@@ -26,4 +26,7 @@ def without_bidi_controls(text: str) -> str:
 
 def slug_for(text: str, max_length: int = MAX_SLUG) -> str:
     """The slug of a title or name; "" when nothing sluggable is left."""
-    return slugify(text, max_length=max_length, word_boundary=True, save_order=True)
+    # One transliterator, named: left to choose ("auto"), python-slugify prefers `unidecode`
+    # when that happens to be installed — other addresses on another machine — and looks
+    # for it again on every call (a failed import search: 100 µs a name).
+    return slugify(text, max_length=max_length, word_boundary=True, save_order=True, backend="text-unidecode")
