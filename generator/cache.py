@@ -7,6 +7,7 @@ It remembers, between builds:
   papers are found by;
 - the related papers, for one exact set of entries;
 - the cards most listings show, by what each paper's view is made from;
+- the templates, compiled, and the templates each one uses;
 - for each output file, a fingerprint of everything that went into it,
   so an incremental build renders only the pages whose inputs changed.
 
@@ -62,6 +63,8 @@ class BuildCache:
     output_dir: str = ""  # the folder `outputs` describes
     build_id: str = ""  # ... as written by this build (see writer.read_build_id)
     vocabulary: bytes = b""  # digest of tags.yaml the entries were checked against
+    compiled_templates: dict[str, bytes] = field(default_factory=dict)  # see theme.CompiledTemplates
+    template_references: dict[bytes, frozenset] = field(default_factory=dict)  # template source -> names it uses
     # (table, shard) -> (context, keys) of each shard file as loaded or last written: not saved
     shard_keys: dict[tuple[str, int], tuple[bytes, frozenset]] = field(default_factory=dict)
 

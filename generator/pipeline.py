@@ -31,7 +31,9 @@ from generator.related import paper_words, related_papers
 from generator.render import CARD_TEMPLATE, Renderer
 from generator.search import index_search, render_search_page, search_paths
 from generator.sitedata import papers_json, robots_txt, sitemap_xml
-from generator.theme import TemplateDigests, find_theme, make_environment, static_files, template_problem
+from generator.theme import (
+    CompiledTemplates, TemplateDigests, find_theme, load_templates, make_environment, static_files, template_problem,
+)
 from generator.views import PaperView, TextPieces, paper_views, site_view, text_pieces
 from generator.writer import Publication, forget_build_id, read_build_id, write_build_id
 
@@ -50,9 +52,11 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
     views = paper_views(site, index, texts)
     stages.done("index and related")
     theme = find_theme(content.resolve().parent, site.theme)
-    env = make_environment(theme)
+    compiled = CompiledTemplates(cache.compiled_templates)
+    env = make_environment(theme, compiled)
+    template_digests = TemplateDigests(env, cache.template_references)
     planned: list[Job] = []
-    renderer = Renderer(env, site, site_view(site), index, views, related, planned, TemplateDigests(env))
+    renderer = Renderer(env, site, site_view(site), index, views, related, planned, template_digests)
     try:
         queue_pages(renderer)
     except jinja2.TemplateError as exc:  # a broken template found while planning (e.g. its syntax)
@@ -74,6 +78,7 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
         todo = keep_current(planned, current, publication)
         stages.done("fingerprint")
         if todo:
+            load_templates(env, template_digests.used())
             cached_cards(renderer, site, cache, jobs)
         stages.done("cards")
         make_files(todo, jobs, publication, progress)
@@ -83,6 +88,7 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
         forget_build_id(output)
         stats = publication.commit()
     cache.outputs, cache.output_dir, cache.build_id = fingerprints, str(output.resolve()), os.urandom(8).hex()
+    cache.compiled_templates, cache.template_references = compiled.remembered(), template_digests.references
     if save_cache(cache_file, cache):  # a cache that cannot be saved only makes the next build cold
         write_build_id(output, cache.build_id)
     stages.done("write")

@@ -185,6 +185,44 @@ def test_one_process_building_again_reuses_the_cache_it_saved(site, tmp_path, mo
     assert tree(out) == tree(tmp_path / "fresh-last" / "out")
 
 
+def test_a_rebuild_parses_only_the_templates_that_changed(site, tmp_path, monkeypatch):
+    """Templates compiled, and the templates each one uses, are kept in the build cache:
+    a rebuild parses none again but the one that was edited."""
+    from datetime import date
+
+    import jinja2
+
+    from generator import cache as cache_module
+    from generator.build import build_site
+
+    parsed: list[str | None] = []
+    parse = jinja2.Environment._parse
+    monkeypatch.setattr(jinja2.Environment, "_parse",  # what both compiling and finding references call
+                        lambda env, source, name, filename: parsed.append(name) or parse(env, source, name, filename))
+    monkeypatch.setattr(cache_module, "_warm", {})  # read the cache from disk, as a new process does
+    out, today = tmp_path / "out", date.today()
+    build_site(site, out, today, jobs=1)
+    assert "paper.html" in parsed and "base.html" in parsed
+    for edit in ("edit an entry", "add an entry"):
+        EDITS[edit](site)
+        cache_module._warm.clear()
+        parsed.clear()
+        assert build_site(site, out, today, jobs=1).made > 0
+        assert parsed == [], edit
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "paper.html").write_text(
+        (REPO / "themes" / "default" / "templates" / "paper.html").read_text().replace("Abstract", "Summary"))
+    cache_module._warm.clear()
+    parsed.clear()
+    build_site(site, out, today, jobs=1)
+    assert set(parsed) == {None, "paper.html"}  # its references found, and it compiled
+    assert "Summary" in (out / "papers" / "beta" / "index.html").read_text()
+    shutil.copytree(site, tmp_path / "fresh" / "content")
+    shutil.copytree(tmp_path / "templates", tmp_path / "fresh" / "templates")
+    build(tmp_path / "fresh" / "content", tmp_path / "fresh" / "out", "--no-cache")
+    assert tree(out) == tree(tmp_path / "fresh" / "out")
+
+
 def test_parallel_and_serial_builds_are_identical(tmp_path):
     content = tmp_path / "content"  # big enough that the work is really split between processes
     subprocess.run([sys.executable, str(REPO / "benchmarks" / "make_corpus.py"), "--n", "600", "--seed", "3",
