@@ -9,6 +9,7 @@ not have it (a template shows only what is there).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -129,21 +130,39 @@ def paper_views(site: SiteConfig, index: SiteIndex,
                 texts: dict[str, TextPieces] | None = None) -> dict[str, PaperView]:
     """A view per paper; `texts` (slug → TextPieces) when the caller has them already."""
     texts = texts or {}
+    addresses = _AddressBook(index)
     return {paper.slug: paper_view(paper, texts.get(paper.slug) or text_pieces(paper, site.base_url),
-                                   _addresses(index, paper))
+                                   addresses.of(paper))
             for paper in index.papers}
 
 
 Addresses = tuple[tuple[Link, ...], Link | None, tuple[Link, ...]]
 
 
-def _addresses(index: SiteIndex, paper: Paper) -> Addresses:
-    """The pages a paper's view links to: its authors', its organization's and its tags'."""
-    authors = tuple(Link(name, index.author_url(name)) for name in paper.authors)
-    organization = (Link(paper.organization, index.organization_url(paper.organization))
-                    if paper.organization else None)
-    tags = tuple(Link(tag, index.tag_url(tag)) for tag in paper.tags)
-    return authors, organization, tags
+class _AddressBook:
+    """The pages a paper's view links to: its authors', its organization's and its tags'.
+    One Link per name, shared by every paper that names it (an author has dozens)."""
+
+    def __init__(self, index: SiteIndex) -> None:
+        self.index = index
+        self.authors: dict[str, Link] = {}
+        self.organizations: dict[str, Link] = {}
+        self.tags: dict[str, Link] = {}
+
+    def of(self, paper: Paper) -> Addresses:
+        authors = tuple(self.authors.get(name) or self._add(self.authors, name, self.index.author_url)
+                        for name in paper.authors)
+        organization = None
+        if paper.organization:
+            organization = (self.organizations.get(paper.organization)
+                            or self._add(self.organizations, paper.organization, self.index.organization_url))
+        tags = tuple(self.tags.get(tag) or self._add(self.tags, tag, self.index.tag_url) for tag in paper.tags)
+        return authors, organization, tags
+
+    @staticmethod
+    def _add(links: dict[str, Link], name: str, url_of: Callable[[str], str]) -> Link:
+        link = links[name] = Link(name, url_of(name))
+        return link
 
 
 def paper_view(paper: Paper, text: TextPieces, addresses: Addresses) -> PaperView:

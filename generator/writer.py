@@ -168,7 +168,7 @@ class Publication:
         except OutputCollision as exc:
             raise BuildFailed([Problem(str(self.output), message=str(exc))]) from exc
         # Case-insensitive hosts (macOS, Windows) would merge these two files into one.
-        folded = unicodedata.normalize("NFC", path).casefold()
+        folded = path.lower() if path.isascii() else unicodedata.normalize("NFC", path).casefold()
         if folded in self._claimed:
             raise BuildFailed([Problem(str(self.output), message=(
                 f"two outputs at one path: {self._claimed[folded]} and {path}"))])
@@ -197,13 +197,13 @@ class Publication:
         """Put one claimed file in the staging folder (or, with `data` None, keep the output's
         copy). Safe in a worker process: it changes nothing but files. Returns KEPT, UNCHANGED
         or WRITTEN for `record`."""
+        if data is None and self.incremental:
+            return KEPT  # the output's copy stays where it is (most files of a rebuild)
         if isinstance(data, str):
             data = data.encode("utf-8")
         old, target = os.path.join(self.output, path), os.path.join(self.staging, path)
         try:
             if self.incremental:
-                if data is None:
-                    return KEPT
                 if _same_bytes(old, data):
                     return UNCHANGED
             else:
