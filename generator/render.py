@@ -74,6 +74,8 @@ class Renderer:
             jsonld=lambda paper: _jsonld(self.site, paper),  # made when the page is, on any core
         )
         self._cards_made: dict[tuple, str] = {}
+        self._weeks = {g.key: g for g in self.index.weeks}  # a day's week and month, found without a search
+        self._months = {g.key: g for g in self.index.months}
         self.main_feeds = tuple(FeedLink(f"{self.site.title} ({FEED_TITLES[mime]})", url, mime)
                                 for url, mime in MAIN_FEEDS)
 
@@ -138,9 +140,8 @@ class Renderer:
         if not group.papers:
             return ()
         day = group.papers[0].added
-        found = [g for g in self.index.weeks if g.key == week_key(day)]
-        found += [g for g in self.index.months if g.key == month_key(day)]
-        return tuple(Link(g.name, g.url) for g in found)
+        found = (self._weeks.get(week_key(day)), self._months.get(month_key(day)))
+        return tuple(Link(g.name, g.url) for g in found if g is not None)
 
     def home(self) -> None:
         newest = self.index.days[0] if self.index.days else None
