@@ -214,6 +214,11 @@ FEED_KINDS = ("tag", "author", "organization")  # groups that have feeds of thei
 
 def group_feed_urls(group: Group) -> tuple[tuple[str, str], ...]:
     """(site-relative URL, MIME type) of a tag's, author's or organization's feeds."""
-    if group.kind not in FEED_KINDS:
+    return feed_urls_of(group.kind, group.url)
+
+
+def feed_urls_of(kind: str, url: str) -> tuple[tuple[str, str], ...]:
+    """The same, from the group's kind and address."""
+    if kind not in FEED_KINDS:
         return ()
-    return tuple((group.url + name, mime) for name, mime in GROUP_FEEDS)
+    return tuple((url + name, mime) for name, mime in GROUP_FEEDS)

@@ -1,9 +1,9 @@
 """Pages to make: one method per kind of page, each queueing Jobs.
 
 Each page's template context is `site`, `page` (a PageMeta) and the
-kind-specific names listed in each function's call to `_render`, plus the
-globals `url()`, `abs_url()`, `card(paper, heading, link_day)` and
-`jsonld(paper)`. That is the whole contract between the generator and a theme.
+kind-specific names listed in each function's call to `_render` (for paper
+pages, in `_paper_context`), plus the globals `url()`, `abs_url()`,
+`card(paper, heading, link_day)` and `jsonld(paper)`. That is the whole contract between the generator and a theme.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from generator.config import SiteConfig
 from generator.index import (
-    MAIN_FEEDS, Group, Page, SiteIndex, group_feed_urls, month_key, output_path, paginate, week_key,
+    MAIN_FEEDS, Group, SiteIndex, feed_urls_of, month_key, output_path, paginate, week_key,
 )
 from generator.views import FeedLink, Link, PaperView, SiteView
 from generator.errors import BuildFailed, Problem
@@ -130,6 +130,19 @@ class Renderer:
         salt = self.template_digest(template) + self.template_digest(CARD_TEMPLATE)  # cards are called, not included
         self.jobs.append(Job(output_path(page.url), inputs, make, salt))
 
+    def _render_from(self, template: str, url: str, context: Callable[..., dict], *inputs) -> None:
+        """Queue one page whose context is made only when the page is, as `context(*inputs)`:
+        planning and fingerprinting see only the inputs (for pages there is one of per paper
+        or per listing page, most of which a rebuild does not make). `context` is a method
+        that reads nothing of the renderer but what the site settings make (main_feeds)."""
+        env, site = self.env, self.site_view
+
+        def make() -> str:
+            return env.get_template(template).render(site=site, **context(*inputs))
+
+        salt = self.template_digest(template) + self.template_digest(CARD_TEMPLATE)
+        self.jobs.append(Job(output_path(url), (template, *inputs), make, salt))
+
     def _cards(self, papers) -> tuple[PaperView, ...]:
         return tuple(self.views[p.slug] for p in papers)
 
@@ -157,16 +170,24 @@ class Renderer:
     def listing(self, group: Group, heading: str, description: str,
                 prev_link: Link | None = None, next_link: Link | None = None,
                 see_also: tuple[Link, ...] = ()) -> None:
-        feeds = tuple(FeedLink(f"{heading} ({FEED_TITLES[mime]})", url, mime)
-                      for url, mime in group_feed_urls(group)) + self.main_feeds
+        group_link = Link(group.name, group.url)
         for page_ in paginate(group.papers, group.url, self.site.per_page):
-            title = heading if page_.number == 1 else f"{heading} (page {page_.number} of {page_.count})"
-            about = description if page_.number == 1 else f"{description} Page {page_.number} of {page_.count}."
-            page = PageMeta(title, page_.url, about, feeds, group.kind, page_.prev_url, page_.next_url)
-            self._render("listing.html", page, group=_group_link(group), heading=heading, description=description,
-                         kind=group.kind, papers=self._cards(page_.papers), total=len(group.papers),
-                         pagination=_pagination(page_), prev_link=prev_link, next_link=next_link,
-                         group_feeds=feeds[: len(feeds) - len(self.main_feeds)], see_also=see_also)
+            self._render_from("listing.html", page_.url, self._listing_context, group_link, group.kind, heading,
+                              description, prev_link, next_link, see_also, page_.url, page_.number, page_.count,
+                              page_.prev_url, page_.next_url, self._cards(page_.papers), len(group.papers))
+
+    def _listing_context(self, group: Link, kind: str, heading: str, description: str, prev_link: Link | None,
+                         next_link: Link | None, see_also: tuple[Link, ...], url: str, number: int, count: int,
+                         prev_url: str | None, next_url: str | None, papers: tuple[PaperView, ...],
+                         total: int) -> dict:
+        group_feeds = tuple(FeedLink(f"{heading} ({FEED_TITLES[mime]})", feed_url, mime)
+                            for feed_url, mime in feed_urls_of(kind, group.url))
+        title = heading if number == 1 else f"{heading} (page {number} of {count})"
+        about = description if number == 1 else f"{description} Page {number} of {count}."
+        page = PageMeta(title, url, about, group_feeds + self.main_feeds, kind, prev_url, next_url)
+        return dict(page=page, group=group, heading=heading, description=description, kind=kind, papers=papers,
+                    total=total, pagination=Pagination(number, count, prev_url, next_url) if count > 1 else None,
+                    prev_link=prev_link, next_link=next_link, group_feeds=group_feeds, see_also=see_also)
 
     def days(self) -> None:
         days = self.index.days
@@ -210,13 +231,15 @@ class Renderer:
                 view = self.views[paper.slug]
                 prev_paper = self.views[day.papers[i - 1].slug] if i > 0 else None
                 next_paper = self.views[day.papers[i + 1].slug] if i + 1 < len(day.papers) else None
-                feeds = self.main_feeds
-                page = PageMeta(view.title, view.url, view.excerpt, feeds, "paper",
-                                og_type="article")
-                self._render("paper.html", page, paper=view, day=_group_link(day),
-                             related=self._cards(self.related.get(paper.slug, ())),
-                             prev_paper=prev_paper, next_paper=next_paper)
-                self.jobs.append(Job(view.bibtex_url, view.bibtex, lambda text=view.bibtex: text))
+                related = self._cards(self.related.get(paper.slug, ()))
+                self._render_from("paper.html", view.url, self._paper_context, view, prev_paper, next_paper, related)
+                self.jobs.append(Job(view.bibtex_url, view, lambda text=view.bibtex: text))  # made from the view
+
+    def _paper_context(self, view: PaperView, prev_paper: PaperView | None, next_paper: PaperView | None,
+                       related: tuple[PaperView, ...]) -> dict:
+        page = PageMeta(view.title, view.url, view.excerpt, self.main_feeds, "paper", og_type="article")
+        return dict(page=page, paper=view, day=Link(view.added_long, view.day_url), related=related,
+                    prev_paper=prev_paper, next_paper=next_paper)
 
     def not_found(self) -> None:
         page = PageMeta("Page not found", "404.html", "This page does not exist.", self.main_feeds, "404",
@@ -242,10 +265,6 @@ class TagRow:
 
 def _tag_row(group: Group) -> TagRow:
     return TagRow(group.name, group.url, len(group.papers), group.description)
-
-
-def _pagination(page: Page) -> Pagination | None:
-    return Pagination(page.number, page.count, page.prev_url, page.next_url) if page.count > 1 else None
 
 
 def _jsonld(site: SiteConfig, paper: PaperView) -> Markup:
