@@ -63,7 +63,8 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
         raise BuildFailed([template_problem(exc)]) from exc
     feeds = feed_jobs(site, index, views)
     planned += feeds
-    planned += data_jobs(site, index, views, [job.path for job in planned])
+    # First: papers.json is the costliest file of all, and a rebuild's workers take files in order.
+    planned[:0] = data_jobs(site, index, views, [job.path for job in planned])
     planned += [Job(f"static/{rel}", source.read_bytes(), lambda s=source: s.read_bytes())
                 for rel, source in static_files(theme).items()]
     stages.done("plan")
@@ -211,8 +212,10 @@ def make_files(todo: list[Job], jobs: int | None, publication: Publication,
             return exc
 
     # A few files can be costly (papers.json, the feeds page, a feed of every day): a rebuild
-    # that makes only dozens still shares them out.
-    made = parallel_imap(make, len(todo), jobs, min_parallel=MIN_PARALLEL_FILES)
+    # that makes only dozens still shares them out, one at a time, so no worker waits on
+    # another's batch.
+    few = len(todo) < 1000
+    made = parallel_imap(make, len(todo), jobs, max_chunk=1 if few else 256, min_parallel=MIN_PARALLEL_FILES)
     with contextlib.closing(made):  # on failure, the workers stop before the staging folder is dropped
         for count, (job, outcome) in enumerate(zip(todo, made), 1):
             if isinstance(outcome, Problem):
