@@ -359,7 +359,10 @@ def test_json_feed_and_papers_json_are_valid_and_round_trip_every_string(hostile
         problems += fragment_problems(item["content_html"], f"feed.json {item['id']}")
         assert "<" not in item["summary"] or "&lt;" not in item["summary"]  # plain text, not escaped HTML
     assert problems == [], "\n".join(problems)
-    data = json.loads((hostile_site / "papers.json").read_text(encoding="utf-8"))
+    written = (hostile_site / "papers.json").read_bytes()
+    data = json.loads(written)
+    # Written by orjson: the very bytes the standard module writes (compact, UTF-8, unescaped).
+    assert written == (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
     by_slug = {p["slug"]: p for p in data["papers"]}
     assert sorted(by_slug) == corpus_slugs()
     for slug in ("script-everywhere", "breakouts", "jinja-syntax", "bibtex-breakout"):
