@@ -272,10 +272,14 @@ def _apply(move: list[str], delete: list[str], staging: Path, output: Path) -> N
     """Move staged files into the output and delete stale ones; safe to run twice."""
     for path in move:
         path = safe_relative(path)
-        source = staging / path
-        if source.exists():
-            (output / path).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, output / path)
+        source, target = os.path.join(staging, path), os.path.join(output, path)
+        try:  # one system call for most files (a template edit moves one per paper)
+            os.replace(source, target)
+        except FileNotFoundError:
+            if not os.path.exists(source):
+                continue  # moved by an earlier run of this journal
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.replace(source, target)
     for path in delete:
         target = output / safe_relative(path)
         target.unlink(missing_ok=True)

@@ -458,3 +458,24 @@ def _running(pid: str) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_a_journal_applied_twice_or_into_new_folders_gives_the_same_site(tmp_path):
+    """`recover` applies a committed journal, and a build killed while applying it leaves
+    some files moved and some not: applying it again must finish the job, never fail."""
+    from generator.writer import _apply
+
+    staging, output = tmp_path / "staging", tmp_path / "out"
+    moved = {"index.html": "new home", "authors/new-author/index.html": "a page in a new folder"}
+    for path, text in moved.items():
+        (staging / path).parent.mkdir(parents=True, exist_ok=True)
+        (staging / path).write_text(text)
+    (output / "papers" / "gone").mkdir(parents=True)
+    (output / "index.html").write_text("old home")
+    (output / "papers" / "gone" / "index.html").write_text("a removed page")
+    journal = (list(moved), ["papers/gone/index.html"])
+    _apply(*journal, staging, output)
+    _apply(*journal, staging, output)  # as after a kill in the middle of the first
+    found = {str(p.relative_to(output)): p.read_text() for p in output.rglob("*") if p.is_file()}
+    assert found == moved
+    assert not (output / "papers").exists()  # the folders the deletion emptied are gone too
