@@ -2,8 +2,9 @@
 
 Each page's template context is `site`, `page` (a PageMeta) and the
 kind-specific names listed in each function's call to `_render` (for paper
-pages, in `_paper_context`), plus the globals `url()`, `abs_url()`,
-`card(paper, heading, link_day)` and `jsonld(paper)`. That is the whole contract between the generator and a theme.
+and listing pages, in `_paper_context` and `_listing_context`), plus the
+globals `url()`, `abs_url()`, `card(paper, heading, link_day)` and
+`jsonld(paper)`. That is the whole contract between the generator and a theme.
 """
 
 from __future__ import annotations
