@@ -47,7 +47,7 @@ class SiteView:
     search: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PaperView:
     slug: str
     url: str
