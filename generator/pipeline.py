@@ -27,7 +27,7 @@ from generator.index import SiteIndex, build_index
 from generator.jobs import Fingerprinter, Job
 from generator.models import Paper
 from generator.parallel import parallel_imap, parallel_map
-from generator.related import paper_words, related_papers
+from generator.related import Words, paper_words, related_papers
 from generator.render import CARD_TEMPLATE, Renderer
 from generator.search import index_search, render_search_page, search_paths
 from generator.sitedata import papers_json, robots_txt, sitemap_xml
@@ -115,7 +115,7 @@ def queue_pages(renderer: Renderer) -> None:
     renderer.not_found()
 
 
-def cached_related(papers: tuple[Paper, ...], words: list[dict[str, int]],
+def cached_related(papers: tuple[Paper, ...], words: list[Words],
                    cache: BuildCache) -> dict[str, tuple[Paper, ...]]:
     """Related papers depend on every entry, so they are kept for one exact set of entries."""
     key = digest(*(p.identity() for p in papers))
@@ -129,19 +129,19 @@ def cached_related(papers: tuple[Paper, ...], words: list[dict[str, int]],
 
 
 def cached_texts(papers: tuple[Paper, ...], base_url: str, cache: BuildCache,
-                 jobs: int | None) -> tuple[dict[str, TextPieces], list[dict[str, int]]]:
+                 jobs: int | None) -> tuple[dict[str, TextPieces], list[Words]]:
     """Markdown, math and BibTeX of each entry, and the words related papers are found by:
     from the cache, or made on every core."""
     keys = [digest(p.identity(), base_url) for p in papers]
     missing = [i for i, key in enumerate(keys) if key not in cache.markup]
 
-    def make(i: int) -> tuple[TextPieces, dict[str, int]]:
+    def make(i: int) -> tuple[TextPieces, Words]:
         paper = papers[missing[i]]
         return text_pieces(paper, base_url), paper_words(paper)
 
-    for i, (pieces, words) in zip(missing, parallel_map(make, len(missing), jobs)):
+    for i, (pieces, (words, weights)) in zip(missing, parallel_map(make, len(missing), jobs)):
         # Words recur across thousands of papers: one shared string each keeps the cache small and fast.
-        cache.markup[keys[i]] = (pieces, {sys.intern(word): count for word, count in words.items()})
+        cache.markup[keys[i]] = (pieces, (tuple(map(sys.intern, words)), weights))
     live = set(keys)
     for key in [k for k in cache.markup if k not in live]:
         del cache.markup[key]

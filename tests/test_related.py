@@ -22,7 +22,7 @@ TAGS = ["quantization", "math-reasoning", "robotics", "vision"]
 
 
 def reference(papers: tuple[Paper, ...], limit: int = 5) -> dict[str, tuple[str, ...]]:
-    words = [related.paper_words(p) for p in papers]
+    words = [dict(zip(*related.paper_words(p))) for p in papers]
     frequency = Counter(w for ws in words for w in ws)
     keywords = []
     for ws in words:
