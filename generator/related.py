@@ -35,7 +35,7 @@ TAG_POINTS = 2
 
 
 # A paper's words and their weights, side by side: a build cache keeps one per paper, and
-# two tuples take a third of the memory of a dict, and no hashing to read back.
+# tuples read back from it without hashing a word (a dict per paper hashed 400k at 10k).
 Words = tuple[tuple[str, ...], tuple[int, ...]]
 
 
