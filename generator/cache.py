@@ -52,6 +52,14 @@ def digest(*parts: bytes | str) -> bytes:
     return h.digest()
 
 
+def pickling_copy(text: str) -> str:
+    """`text` to pickle in its place: for a str that is not ASCII, an equal str of its own.
+    Pickling a str leaves a UTF-8 copy of it inside the str for as long as it lives (CPython
+    caches it there), so saving the build cache would grow every such text the build holds by
+    half; the copy pickled instead is dropped once it is written."""
+    return text if text.isascii() else text[:1] + text[1:]  # new object (a 1-character str is not worth it)
+
+
 @dataclass
 class BuildCache:
     entries: dict[bytes, Any] = field(default_factory=dict)  # entry digest -> Paper
@@ -76,6 +84,9 @@ def _tables(cache: BuildCache) -> dict[str, tuple[bytes, dict]]:
     """The sharded tables: name -> (the context their values hold in, the table)."""
     return {"entries": (cache.vocabulary, cache.entries), "markup": (b"", cache.markup),
             "cards": (cache.cards[0], cache.cards[1])}
+
+
+TEXT_TABLES = ("cards",)  # tables of str values: see pickling_copy
 
 
 def _shard_of(key: bytes | tuple) -> int:
@@ -196,6 +207,8 @@ def save_cache(path: Path, cache: BuildCache) -> bool:
             for shard, held in enumerate(shards):
                 keys = (context, frozenset(held))
                 if cache.shard_keys.get((table, shard)) != keys:
+                    if table in TEXT_TABLES:
+                        held = dict(zip(held, map(pickling_copy, held.values())))
                     _write_checked(_shard_path(path, table, shard), (context, held))
                     cache.shard_keys[(table, shard)] = keys
         # The main file holds everything else; the shards' tables travel empty in it.

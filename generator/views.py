@@ -15,6 +15,7 @@ from datetime import date
 
 from generator import markup
 from generator.bibtex import bibtex_entry
+from generator.cache import pickling_copy
 from generator.config import SiteConfig
 from generator.index import SiteIndex, day_url, long_date, paper_url
 from generator.models import Paper
@@ -102,8 +103,11 @@ class TextPieces:
     bibtex: str
 
     def __reduce__(self) -> tuple:
-        # As models.Paper: the slots default restores fields in a Python loop, twice as slow.
-        return TextPieces, tuple([getattr(self, name) for name in self.__slots__])
+        # As models.Paper: the slots default restores fields in a Python loop, twice as slow. The
+        # texts that are not ASCII pickle as copies (see cache.pickling_copy), one per string.
+        copies: dict[int, str] = {}
+        return TextPieces, tuple([None if text is None else copies.setdefault(id(text), pickling_copy(text))
+                                  for text in map(self.__getattribute__, self.__slots__)])
 
 
 def text_pieces(paper: Paper, base_url: str) -> TextPieces:

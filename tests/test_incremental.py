@@ -252,3 +252,26 @@ def test_an_edit_that_keeps_size_and_mtime_is_still_seen(site, tmp_path, wait):
     assert entry.stat().st_size == before.st_size and entry.stat().st_mtime_ns == before.st_mtime_ns
     build(site, out)
     assert "Beta reasonink" in (out / "papers/beta/index.html").read_text(encoding="utf-8")
+
+
+def test_saving_the_cache_leaves_the_texts_it_holds_as_they_were(tmp_path, monkeypatch):
+    """Pickling a str that is not ASCII makes CPython keep a UTF-8 copy inside the str: the cache
+    pickles such texts as UTF-8 bytes, or saving it would grow a build's memory by half the texts."""
+    from generator import cache as cache_module
+    from generator.views import TextPieces
+
+    pieces = TextPieces("Café", "Café", "Déjà vu…", "Déjà vu…", "<p>Déjà vu — 𝑥</p>", "Déjà vu — 𝑥", None,
+                        "@article{cafe, title = {Café}}")
+    key = bytes(range(16))
+    cache = cache_module.BuildCache(markup={key: (pieces, (("deja",), (1,)))},
+                                    cards=(b"card", {(key, 2): "<article>Café — déjà vu…</article>"}))
+    texts = [pieces.title, pieces.excerpt, pieces.abstract_html, pieces.abstract_text, cache.cards[1][(key, 2)]]
+    sizes = [sys.getsizeof(text) for text in texts]
+    path = tmp_path / "cache" / "build.pickle"
+    assert cache_module.save_cache(path, cache)
+    assert [sys.getsizeof(text) for text in texts] == sizes
+    monkeypatch.setattr(cache_module, "_warm", {})  # read back from the files
+    loaded = cache_module.load_cache(path)
+    assert loaded.markup == cache.markup and loaded.cards == cache.cards
+    again = loaded.markup[key][0]
+    assert again.title_html is again.title and again.excerpt_html is again.excerpt  # shared, as they were
