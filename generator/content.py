@@ -96,6 +96,8 @@ def read_content(content: Path, today: date, only: set[Path] | None = None,
         cached = cache.entries.get(key) if key else None
         if cached is not None and cached.added <= today:
             papers.append(cached)
+        elif not cache.entries:  # none to find by content (a cold build): the worker reads the file
+            fresh.append((path, None, None))
         else:
             raw = _read_bytes(path)
             key = digest(raw if raw is not None else b"", name)
@@ -104,21 +106,29 @@ def read_content(content: Path, today: date, only: set[Path] | None = None,
                 papers.append(cached)
             else:
                 fresh.append((path, raw, key))
-        keys.append(key)
+        if key is not None:
+            keys.append(key)
         if info is not None:
             files[name] = (*info, looked_at, key)
-    cache.files = files
 
-    def read(i: int) -> tuple[Paper | None, list[Problem]]:
+    def read(i: int) -> tuple[Paper | None, list[Problem], bytes]:
         path, raw, key = fresh[i]
+        if key is None:
+            raw = _read_bytes(path)
+            key = digest(raw if raw is not None else b"", str(path))
         result = read_entry(path, vocabulary, today, raw)
-        return (replace(result.paper, digest=key) if result.paper else None), result.problems
+        return (replace(result.paper, digest=key) if result.paper else None), result.problems, key
 
-    for (_, _, key), (paper, found) in zip(fresh, parallel_map(read, len(fresh), jobs)):
+    for (path, _, _), (paper, found, key) in zip(fresh, parallel_map(read, len(fresh), jobs)):
         problems += found
         if paper:
             papers.append(paper)
             cache.entries[key] = paper
+        keys.append(key)  # (again, for most: the parent read them)
+        known = files.get(str(path))
+        if known and known[5] is None:  # read by the worker: its digest is known now
+            files[str(path)] = (*known[:5], key)
+    cache.files = files
     live = set(keys)  # forget entries that no longer exist, so the cache does not grow forever
     for key in [k for k in cache.entries if k not in live]:
         del cache.entries[key]
