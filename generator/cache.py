@@ -66,7 +66,7 @@ class BuildCache:
     files: dict[str, tuple] = field(default_factory=dict)  # entry path -> (size, times, inode, when seen, digest)
     markup: dict[bytes, Any] = field(default_factory=dict)  # entry + site address -> (TextPieces, words)
     related: tuple[bytes, dict[str, tuple[str, ...]]] = (b"", {})  # (digest of all entries, slug -> slugs)
-    cards: tuple[bytes, dict[tuple[bytes, int], str]] = (b"", {})  # (card template + settings, shared cards)
+    cards: tuple[bytes, dict[tuple[bytes, int], bytes]] = (b"", {})  # (card template + settings, shared cards, UTF-8)
     outputs: dict[str, bytes] = field(default_factory=dict)  # output path -> fingerprint
     output_dir: str = ""  # the folder `outputs` describes
     build_id: str = ""  # ... as written by this build (see writer.read_build_id)
@@ -84,9 +84,6 @@ def _tables(cache: BuildCache) -> dict[str, tuple[bytes, dict]]:
     """The sharded tables: name -> (the context their values hold in, the table)."""
     return {"entries": (cache.vocabulary, cache.entries), "markup": (b"", cache.markup),
             "cards": (cache.cards[0], cache.cards[1])}
-
-
-TEXT_TABLES = ("cards",)  # tables of str values: see pickling_copy
 
 
 def _shard_of(key: bytes | tuple) -> int:
@@ -207,8 +204,6 @@ def save_cache(path: Path, cache: BuildCache) -> bool:
             for shard, held in enumerate(shards):
                 keys = (context, frozenset(held))
                 if cache.shard_keys.get((table, shard)) != keys:
-                    if table in TEXT_TABLES:
-                        held = dict(zip(held, map(pickling_copy, held.values())))
                     _write_checked(_shard_path(path, table, shard), (context, held))
                     cache.shard_keys[(table, shard)] = keys
         # The main file holds everything else; the shards' tables travel empty in it.

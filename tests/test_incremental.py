@@ -263,15 +263,14 @@ def test_saving_the_cache_leaves_the_texts_it_holds_as_they_were(tmp_path, monke
     pieces = TextPieces("Café", "Café", "Déjà vu…", "Déjà vu…", "<p>Déjà vu — 𝑥</p>", "Déjà vu — 𝑥", None,
                         "@article{cafe, title = {Café}}")
     key = bytes(range(16))
-    cache = cache_module.BuildCache(markup={key: (pieces, (("deja",), (1,)))},
-                                    cards=(b"card", {(key, 2): "<article>Café — déjà vu…</article>"}))
-    texts = [pieces.title, pieces.excerpt, pieces.abstract_html, pieces.abstract_text, cache.cards[1][(key, 2)]]
+    cache = cache_module.BuildCache(markup={key: (pieces, (("deja",), (1,)))})
+    texts = [pieces.title, pieces.excerpt, pieces.abstract_html, pieces.abstract_text]
     sizes = [sys.getsizeof(text) for text in texts]
     path = tmp_path / "cache" / "build.pickle"
     assert cache_module.save_cache(path, cache)
     assert [sys.getsizeof(text) for text in texts] == sizes
     monkeypatch.setattr(cache_module, "_warm", {})  # read back from the files
     loaded = cache_module.load_cache(path)
-    assert loaded.markup == cache.markup and loaded.cards == cache.cards
+    assert loaded.markup == cache.markup
     again = loaded.markup[key][0]
     assert again.title_html is again.title and again.excerpt_html is again.excerpt  # shared, as they were
