@@ -139,7 +139,9 @@ def cached_texts(papers: tuple[Paper, ...], base_url: str, cache: BuildCache,
         paper = papers[missing[i]]
         return text_pieces(paper, base_url), paper_words(paper)
 
-    for i, (pieces, (words, weights)) in zip(missing, parallel_map(make, len(missing), jobs)):
+    # Taken as they come: each worker's words are fresh strings until interned, and a whole build's
+    # of them at once (50 MB at 10,000 papers) would leave memory the build never gets back.
+    for i, (pieces, (words, weights)) in zip(missing, parallel_imap(make, len(missing), jobs)):
         # Words recur across thousands of papers: one shared string each keeps the cache small and fast.
         cache.markup[keys[i]] = (pieces, (tuple(map(sys.intern, words)), weights))
     live = set(keys)
