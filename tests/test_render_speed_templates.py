@@ -85,3 +85,36 @@ def test_listing_separators_come_between_links_only(site):
     feeds = (site / "feeds" / "index.html").read_text(encoding="utf-8")
     rows = re.findall(r"<p>(<a .*?)</p>", feeds)
     assert rows and all(row.count(" · ") == row.count("<a ") - 1 for row in rows)
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<b>as its own HTML</b>"
+
+
+@pytest.mark.parametrize("value", ["<a href='x'>&\"</a>", "plain", "", 12, 1.5, None, True,
+                                   __import__("markupsafe").Markup("<i>safe</i>"), _Html(), ["<", ">"]])
+def test_values_written_by_the_theme_environment_are_escaped_as_markupsafe_escapes(value):
+    """The theme environment compiles `{{ value }}` to its own escape_output (text, not a Markup
+    per value): it must write what Jinja's escape writes, in macros and blocks too."""
+    import jinja2
+    import markupsafe
+
+    from generator.theme import Theme, make_environment
+
+    env = make_environment(Theme("none", (), ()))
+    source = ("{{ v }}|{% macro m(x) %}{{ x }}{% endmacro %}{{ m(v) }}|{% set b %}{{ v }}{% endset %}{{ b }}"
+              "|{% for x in [v] %}{{ x }}{% endfor %}")
+    assert "escape_output(" in env.compile(source, raw=True)  # the faster path is the one taken
+    expected = jinja2.Environment(autoescape=True).from_string(source).render(v=value)
+    assert env.from_string(source).render(v=value) == expected
+    assert expected.startswith(str(markupsafe.escape(value)) + "|")
+
+
+def test_an_undefined_value_still_fails_the_page():
+    import jinja2
+
+    from generator.theme import Theme, make_environment
+
+    with pytest.raises(jinja2.UndefinedError):
+        make_environment(Theme("none", (), ())).from_string("<p>{{ missing }}</p>").render()
