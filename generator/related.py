@@ -41,11 +41,23 @@ Words = tuple[tuple[str, ...], tuple[int, ...]]
 
 def paper_words(paper: Paper) -> Words:
     """Each word and its weight: how often it opens the abstract, title words counting three times."""
-    counts: Counter = Counter(WORD.findall(paper.abstract.lower())[:WORDS_READ])
+    counts: Counter = Counter(_first_words(paper.abstract))
     for word in WORD.findall(paper.title.lower()):
         counts[word] += 3
     kept = [w for w in counts if len(w) > 2 and w not in STOPWORDS]
     return tuple(kept), tuple(counts[w] for w in kept)
+
+
+def _first_words(text: str) -> list[str]:
+    """WORD.findall(text.lower())[:WORDS_READ], reading no further than that needs: a match
+    cut short where the text is cut can only be the last one, so once more than WORDS_READ
+    are found, the first WORDS_READ are those of the whole text."""
+    size = WORDS_READ * 8  # characters: most abstracts' first words fit
+    while True:
+        found = WORD.findall(text[:size].lower())
+        if len(found) > WORDS_READ or size >= len(text):
+            return found[:WORDS_READ]
+        size *= 2
 
 
 def related_papers(papers: tuple[Paper, ...], limit: int = 5,

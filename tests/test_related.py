@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from generator import related
@@ -72,3 +72,14 @@ def test_a_word_in_too_many_papers_points_nowhere():
     common = [Paper(slug=f"p{n}", source="x", title="common ground", added=date(2025, 12, 9),
                     abstract=f"common unique{n}") for n in range(related.MAX_SHARED + 1)]
     assert all(found == () for found in related.related_papers(tuple(common)).values())
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(text=st.lists(st.sampled_from(["ab", "cd-ef", "x1", "Q", "-", " ", "  ", ".", "é", "İ", "Σ", "\n", "k9-",
+                                      "Lattice", "word-"]), max_size=1500).map("".join))
+@example(text="ab " * 500)  # longer than the first read, words to spare
+@example(text="x " * 300 + "ab" * 500)  # the 120th word runs past the first read
+@example(text="Lattice-kernel " * 70 + "İΣ " * 200)
+def test_a_papers_first_words_are_read_as_from_its_whole_abstract(text):
+    """paper_words reads only as much of an abstract as its first words need."""
+    assert related._first_words(text) == related.WORD.findall(text.lower())[:related.WORDS_READ]
