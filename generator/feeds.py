@@ -279,7 +279,8 @@ class _Items:
         """(Atom <entry>, RSS <item>, date) of a paper's item."""
         made = self._xml.get((slug, brief))
         if made is None:
-            item = self.item(slug, brief)
+            # The item itself is not kept: only the JSON feeds (of the newest papers) use it again.
+            item = self._items.get((slug, brief)) or paper_item(self.site, self.views[slug], brief)
             made = self._xml[(slug, brief)] = (*_item_xml(item), item.date)
         return made
 

@@ -86,15 +86,19 @@ class Renderer:
     def _card(self, paper: PaperView, heading: int = 2, link_day: bool = True) -> Markup:
         """A paper's card, rendered once per build (and process) and reused on every
         listing: a paper appears on its day, week, month, tags, authors and related lists."""
-        return Markup(self._card_bytes(paper, heading, link_day).decode())
+        if not link_day:  # on the page of its own day only, so made once: not kept (100,000 of them)
+            return Markup(self._render_card(paper, heading, False))
+        return Markup(self._card_bytes(paper, heading, True).decode())
 
     def _card_bytes(self, paper: PaperView, heading: int, link_day: bool) -> bytes:
         key = (paper.slug, heading, bool(link_day))
         made = self._cards_made.get(key)
         if made is None:
-            made = self._cards_made[key] = self.env.get_template(CARD_TEMPLATE).render(
-                paper=paper, heading=heading, link_day=link_day).encode()
+            made = self._cards_made[key] = self._render_card(paper, heading, link_day).encode()
         return made
+
+    def _render_card(self, paper: PaperView, heading: int, link_day: bool) -> str:
+        return self.env.get_template(CARD_TEMPLATE).render(paper=paper, heading=heading, link_day=link_day)
 
     def prepare_cards(self, jobs: int | None,
                       known: dict[tuple[bytes, int], bytes]) -> dict[tuple[bytes, int], bytes]:
