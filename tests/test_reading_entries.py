@@ -13,20 +13,23 @@ import os
 import pickle
 import re
 import sys
+from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from generator import config, entries
+from generator.content import load_valid_content
 from generator.entries import LINK_KINDS, Links, PaperEntry, find_entry_files
 from generator.errors import Problem
 from generator.models import Paper
 from generator.views import TextPieces
 from generator.slugs import BIDI_CONTROLS
 from generator.sources import shown_path
-from tests.conftest import strings_in
+from tests.conftest import paper, strings_in, write_site
 
 SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -186,3 +189,20 @@ def test_a_paper_survives_pickling_whole(paper):
 def test_text_pieces_survive_pickling_whole(pieces):
     again = pickle.loads(pickle.dumps(pieces, protocol=pickle.HIGHEST_PROTOCOL))
     assert again == pieces and type(again) is TextPieces
+
+
+@pytest.mark.parametrize("abstract", ["Words as written,  spaced\n over lines.", "Plain, but with a\u00a0no-break space.",
+                                      "With $x^2 < y$ and \\& an escape.", "*Emphasis* and [a link](https://x.org/).",
+                                      "Tags <b>not</b> kept &amp; entities."])
+def test_a_views_plain_abstract_is_the_plain_text_of_its_markdown(tmp_path, abstract):
+    """A view keeps the abstract's plain text only where it is not the abstract's words as written."""
+    from generator import markup
+    from generator.index import build_index
+    from generator.views import paper_views, text_pieces
+
+    content = write_site(tmp_path, {"2025/one": paper(title="One", abstract=abstract)})
+    site, loaded = load_valid_content(content, date(2026, 1, 15))
+    view = paper_views(site, build_index(loaded.papers, loaded.tags))["one"]
+    assert view.abstract_text == markup.plain_text(abstract)
+    kept = text_pieces(loaded.papers[0], site.base_url).abstract_text
+    assert (kept is None) == (markup.plain_text(abstract) == " ".join(abstract.split()))
