@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ CODE_DIGEST = hashlib.blake2b(
 class Job:
     path: str
     inputs: Any  # what the output is made of: dataclasses, tuples, strings, dates, numbers
-    make: Callable[[], bytes | str]
+    make: Callable[[], bytes | str | Iterable[bytes]]  # bytes, or in pieces (see Publication.stage)
     salt: bytes = b""  # e.g. the digest of the templates this output uses
 
 

@@ -12,6 +12,7 @@ import contextlib
 import os
 import sys
 import time
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -238,7 +239,7 @@ def _stand_in(value: object) -> bytes | None:
     return None
 
 
-def _make(job: Job) -> bytes | str | Problem:
+def _make(job: Job) -> bytes | str | Iterable[bytes] | Problem:
     try:
         return job.make()
     except jinja2.TemplateError as exc:  # returned, not raised: it may come from a worker process

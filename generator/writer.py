@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -193,14 +194,16 @@ class Publication:
         for path in paths:
             self._claim(path)
 
-    def stage(self, path: str, data: bytes | str | None) -> int:
+    def stage(self, path: str, data: bytes | str | Iterable[bytes] | None) -> int:
         """Put one claimed file in the staging folder (or, with `data` None, keep the output's
-        copy). Safe in a worker process: it changes nothing but files. Returns KEPT, UNCHANGED
+        copy; `data` may come in pieces). Safe in a worker process: it changes nothing but files. Returns KEPT, UNCHANGED
         or WRITTEN for `record`."""
         if data is None and self.incremental:
             return KEPT  # the output's copy stays where it is (most files of a rebuild)
         if isinstance(data, str):
             data = data.encode("utf-8")
+        elif data is not None and not isinstance(data, bytes):
+            return self._stage_pieces(path, data)
         old, target = os.path.join(self.output, path), os.path.join(self.staging, path)
         try:
             if self.incremental:
@@ -215,6 +218,27 @@ class Publication:
             with open(target, "wb") as handle:
                 handle.write(data)
             return WRITTEN
+        except OSError as exc:
+            raise _cannot_write(self.output, exc) from exc
+
+    def _stage_pieces(self, path: str, pieces: Iterable[bytes]) -> int:
+        """`stage` for a file made in pieces (papers.json holds every entry): each is written
+        as it comes and compared with the output's copy on the way, so the file is never
+        in memory whole."""
+        old, target = os.path.join(self.output, path), os.path.join(self.staging, path)
+        try:
+            self._mkdir(os.path.dirname(target))
+            with open(target, "wb") as handle, _Comparison(old) as comparison:
+                for piece in pieces:
+                    handle.write(piece)
+                    comparison.go_on(piece)
+                same = comparison.same()
+            if not same:
+                return WRITTEN
+            os.unlink(target)  # the same bytes: the output's copy stays, and its mtime
+            if not self.incremental:
+                os.link(old, target)
+            return UNCHANGED
         except OSError as exc:
             raise _cannot_write(self.output, exc) from exc
 
@@ -289,14 +313,48 @@ def _apply(move: list[str], delete: list[str], staging: Path, output: Path) -> N
             parent.rmdir()
 
 
+BLOCK = 1 << 20  # compared a block at a time: a file can be hundreds of megabytes
+
+
 def _same_bytes(path: str, data: bytes) -> bool:
     try:
         if os.stat(path).st_size != len(data):
             return False
-        with open(path, "rb") as handle:
-            return handle.read() == data
+        with _Comparison(path) as comparison:
+            comparison.go_on(data)
+            return comparison.same()
     except OSError:
         return False
+
+
+class _Comparison:
+    """Whether the bytes given piece by piece are the file's, read a block at a time."""
+
+    def __init__(self, path: str) -> None:
+        try:
+            self.handle = open(path, "rb")
+            self.equal = True
+        except OSError:
+            self.handle, self.equal = None, False
+
+    def __enter__(self) -> _Comparison:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.handle:
+            self.handle.close()
+
+    def go_on(self, piece: bytes) -> None:
+        view = memoryview(piece)
+        for start in range(0, len(view), BLOCK):
+            if not self.equal:
+                return
+            block = view[start:start + BLOCK]
+            self.equal = self.handle.read(len(block)) == block
+
+    def same(self) -> bool:
+        """The pieces so far are the whole file."""
+        return self.equal and self.handle.read(1) == b""
 
 
 def _count_removed(output: Path, kept: set[str]) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import paper, run_cli
 
 
@@ -104,3 +106,48 @@ def test_verbose_lists_each_stage_with_its_time(make_site, tmp_path):
     assert stages() == ["check inputs", "load the generator", "read and validate", "markdown and math",
                         "index and related", "plan", "fingerprint", "cards", "render", "search", "write"]
     assert stages() == ["check inputs"]  # nothing changed: one look at the inputs, and done
+
+
+@pytest.mark.parametrize("incremental", [False, True])
+def test_a_file_made_in_pieces_is_kept_when_its_bytes_are_the_same(tmp_path, incremental):
+    """papers.json is written piece by piece and compared with the output's copy on the way:
+    the same bytes keep the old file (and its mtime); any other bytes replace it."""
+    from generator.writer import UNCHANGED, WRITTEN, Publication
+
+    out = tmp_path / "out"
+    out.mkdir()
+    old = b"x" * 3_000_000 + b"end"  # more than one block of the comparison
+    (out / "big.json").write_bytes(old)
+    (out / "other.json").write_bytes(old)
+    before = (out / "big.json").stat()
+    cases = {"big.json": [old[:1000], old[1000:2_500_000], old[2_500_000:]],  # the same, cut elsewhere
+             "other.json": [old[:-1], b"!"]}  # one byte differs, at the very end
+    previous = {"big.json", "other.json"} if incremental else None
+    with Publication(out, previous) as publication:
+        publication.claim_all(cases)
+        outcomes = {path: publication.stage(path, iter(pieces)) for path, pieces in cases.items()}
+        for path, outcome in outcomes.items():
+            publication.record(path, outcome)
+        publication.commit()
+    assert outcomes == {"big.json": UNCHANGED, "other.json": WRITTEN}
+    after = (out / "big.json").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert (out / "other.json").read_bytes() == old[:-1] + b"!"
+
+
+@pytest.mark.parametrize("old, pieces", [(b"abcd", [b"abc"]), (b"abc", [b"ab", b"cd"]), (b"abc", [b""]),
+                                         (b"abc", [])])
+def test_pieces_shorter_longer_or_new_are_written(tmp_path, old, pieces):
+    from generator.writer import WRITTEN, Publication
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "f.json").write_bytes(old)
+    with Publication(out, {"f.json"}) as publication:
+        publication.claim_all(["f.json", "new.json"])
+        assert publication.stage("f.json", iter(pieces)) == WRITTEN
+        assert publication.stage("new.json", iter(pieces)) == WRITTEN
+        publication.record("f.json", WRITTEN)
+        publication.record("new.json", WRITTEN)
+        publication.commit()
+    assert (out / "f.json").read_bytes() == (out / "new.json").read_bytes() == b"".join(pieces)

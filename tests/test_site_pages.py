@@ -477,3 +477,24 @@ def test_papers_json_holds_every_entry_as_compact_json(small_out):
     assert by_slug["gamma-paper"]["author_count"] == 1 and "authors" not in by_slug["gamma-paper"]
     assert set(by_slug["delta-paper"]) == {"slug", "url", "title", "added", "abstract", "upvotes"}
     assert [item["slug"] for item in data["papers"]][:2] == ["alpha-paper", "beta-paper"]  # listing order
+
+
+@pytest.mark.parametrize("count", [0, 1, 5])
+def test_papers_json_made_in_pieces_is_the_one_compact_document(tmp_path, count):
+    """papers.json is made a thousand papers at a time: cut into pieces of two papers, or of
+    more papers than there are, it is the same document, every paper once, in listing order."""
+    from generator.content import load_valid_content
+    from generator.index import build_index
+    from generator.sitedata import papers_json
+    from tests.conftest import write_site
+
+    content = write_site(tmp_path, {f"2025/paper-{n}": paper(title=f"Paper {n} “quoted”", added=f"2025-12-0{n + 1}",
+                                                             authors=["José Núñez"]) for n in range(count)})
+    site, loaded = load_valid_content(content, dt.date(2026, 1, 15))
+    index = build_index(loaded.papers, loaded.tags)
+    whole = b"".join(papers_json(site, index, {}, per_piece=2))
+    assert whole == b"".join(papers_json(site, index, {}))
+    data = json.loads(whole)
+    assert whole.decode("utf-8") == json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert [item["slug"] for item in data["papers"]] == [p.slug for p in index.papers]
+    assert len(data["papers"]) == count
