@@ -10,6 +10,8 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import paper, run_cli, write_site
 
@@ -118,3 +120,14 @@ def test_an_undefined_value_still_fails_the_page():
 
     with pytest.raises(jinja2.UndefinedError):
         make_environment(Theme("none", (), ())).from_string("<p>{{ missing }}</p>").render()
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(base=st.binary(max_size=40), card=st.binary(max_size=40))
+def test_a_card_kept_as_its_difference_from_another_is_rebuilt_exactly(base, card):
+    """Related-list cards are kept as their difference from the listing card of the same paper."""
+    from generator.render import patch_of, patched
+
+    patch = patch_of(base, card)
+    assert patched(base, patch) == card
+    assert patch[0] + patch[2] <= min(len(base), len(card))  # the common start and end do not overlap
