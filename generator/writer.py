@@ -36,13 +36,13 @@ class OutputCollision(Exception):
 
 def safe_relative(path: str) -> str:
     """A normalised relative path that cannot leave the output folder."""
-    # Plain string checks: this runs for every file of every build.
-    parts = path.split("/")
-    if (not path or path[0] == "/" or "\x00" in path or "\\" in path
-            or any(p in ("", ".", "..") for p in parts)):
+    # Plain string checks, without splitting the path: this runs for every file of every build.
+    if (not path or path[0] == "/" or path[-1] == "/" or "//" in path or "\x00" in path or "\\" in path
+            or path in (".", "..") or path.startswith(("./", "../")) or path.endswith(("/.", "/.."))
+            or "/./" in path or "/../" in path):  # no empty, "." or ".." part
         raise OutputCollision(f"unsafe output path {path!r}")
-    if any(len(p) > 63 and len(p.encode()) > 255 for p in parts):  # 63 characters fit in 255 bytes
-        raise OutputCollision(f"output path part too long: {path[:80]!r}…")
+    if len(path) > 63 and any(len(p) > 63 and len(p.encode()) > 255 for p in path.split("/")):
+        raise OutputCollision(f"output path part too long: {path[:80]!r}…")  # 63 characters fit in 255 bytes
     return path
 
 

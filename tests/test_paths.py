@@ -24,6 +24,8 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.build import build_site
 from generator.content import validate_paths
@@ -337,3 +339,17 @@ def test_the_output_folder_cannot_be_inside_the_content_folder(tmp_path):
             build_site(content, content / "papers" / "2025", TODAY, jobs=1)
     finally:
         assert entry.is_file(), "the build deleted the entries it was built from"
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(parts=st.lists(st.sampled_from(["", ".", "..", "a", "b.html", "..a", "a.", "x" * 70, "é" * 130, "\x00", "\\"]),
+                      min_size=1, max_size=5))
+def test_the_writer_refuses_exactly_the_paths_with_an_empty_dot_or_too_long_part(parts):
+    path = "/".join(parts)
+    unsafe = (any(p in ("", ".", "..") for p in parts) or "\x00" in path or "\\" in path
+              or any(len(p.encode()) > 255 for p in parts))
+    if unsafe:
+        with pytest.raises(OutputCollision):
+            safe_relative(path)
+    else:
+        assert safe_relative(path) == path
