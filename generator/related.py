@@ -36,7 +36,8 @@ TAG_POINTS = 2
 
 # A paper's words and their weights, side by side: a build cache keeps one per paper, and
 # tuples read back from it without hashing a word (a dict per paper hashed 400k at 10k).
-Words = tuple[tuple[str, ...], tuple[int, ...]]
+# The weights are bytes (a tuple only for a count above 255): 80 bytes, not 700.
+Words = tuple[tuple[str, ...], bytes | tuple[int, ...]]
 
 
 def paper_words(paper: Paper) -> Words:
@@ -45,7 +46,8 @@ def paper_words(paper: Paper) -> Words:
     for word in WORD.findall(paper.title.lower()):
         counts[word] += 3
     kept = [w for w in counts if len(w) > 2 and w not in STOPWORDS]
-    return tuple(kept), tuple(counts[w] for w in kept)
+    weights = [counts[w] for w in kept]
+    return tuple(kept), (bytes(weights) if max(weights, default=0) < 256 else tuple(weights))
 
 
 def _first_words(text: str) -> list[str]:

@@ -83,3 +83,13 @@ def test_a_word_in_too_many_papers_points_nowhere():
 def test_a_papers_first_words_are_read_as_from_its_whole_abstract(text):
     """paper_words reads only as much of an abstract as its first words need."""
     assert related._first_words(text) == related.WORD.findall(text.lower())[:related.WORDS_READ]
+
+
+def test_word_weights_above_a_byte_are_kept_whole():
+    title = " ".join(["lattice"] * 90)  # a title word counts three times: 270
+    found = related.paper_words(Paper(slug="x", source="x.yaml", title=title, added=date(2025, 12, 9),
+                                      abstract="Lattice kernels on a lattice."))
+    assert dict(zip(*found)) == {"lattice": 272, "kernels": 1}
+    small = related.paper_words(Paper(slug="y", source="y.yaml", title="Kernels", added=date(2025, 12, 9),
+                                      abstract="Lattice kernels on a lattice."))
+    assert type(small[1]) is bytes and dict(zip(*small)) == {"lattice": 2, "kernels": 4}
