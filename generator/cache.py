@@ -66,7 +66,8 @@ class BuildCache:
     files: dict[str, tuple] = field(default_factory=dict)  # entry path -> (size, times, inode, when seen, digest)
     markup: dict[bytes, Any] = field(default_factory=dict)  # entry + site address -> (TextPieces, words)
     related: tuple[bytes, dict[str, tuple[str, ...]]] = (b"", {})  # (digest of all entries, slug -> slugs)
-    cards: tuple[bytes, dict[tuple[bytes, int], bytes]] = (b"", {})  # (card template + settings, shared cards, UTF-8)
+    # (card template + settings, shared cards: UTF-8, or a related-list card as render.CardPatch)
+    cards: tuple[bytes, dict[tuple[bytes, int], bytes | tuple]] = (b"", {})
     outputs: dict[str, bytes] = field(default_factory=dict)  # output path -> fingerprint
     output_dir: str = ""  # the folder `outputs` describes
     build_id: str = ""  # ... as written by this build (see writer.read_build_id)

@@ -461,8 +461,8 @@ def test_reading_needs_no_script(small_out):
 
 
 def test_papers_json_holds_every_entry_as_compact_json(small_out):
-    """papers.json is spliced from per-paper pieces (cached with each entry's markup): the bytes
-    must still be one compact JSON document, every entry's fields as written, empty ones left out."""
+    """papers.json is made in pieces: the bytes must still be one compact JSON document, every
+    entry's fields as written, empty ones left out."""
     raw = (small_out / "papers.json").read_text(encoding="utf-8")
     data = json.loads(raw)
     assert raw == json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
