@@ -196,8 +196,8 @@ class Publication:
 
     def stage(self, path: str, data: bytes | str | Iterable[bytes] | None) -> int:
         """Put one claimed file in the staging folder (or, with `data` None, keep the output's
-        copy; `data` may come in pieces). Safe in a worker process: it changes nothing but files. Returns KEPT, UNCHANGED
-        or WRITTEN for `record`."""
+        copy; `data` may come in pieces). Safe in a worker process: it changes nothing but
+        files. Returns KEPT, UNCHANGED or WRITTEN for `record`."""
         if data is None and self.incremental:
             return KEPT  # the output's copy stays where it is (most files of a rebuild)
         if isinstance(data, str):
