@@ -206,3 +206,19 @@ def test_a_views_plain_abstract_is_the_plain_text_of_its_markdown(tmp_path, abst
     assert view.abstract_text == markup.plain_text(abstract)
     kept = text_pieces(loaded.papers[0], site.base_url).abstract_text
     assert (kept is None) == (markup.plain_text(abstract) == " ".join(abstract.split()))
+
+
+def test_names_that_recur_across_entries_are_one_string(tmp_path):
+    """An author, organization, tag or link kind named by many entries is held once, also when
+    the entries were read by worker processes (each batch of them arrives with its own copies)."""
+    from generator.parallel import MIN_PARALLEL
+
+    shared = dict(authors=["Ada Lovelace"], organization="Analytical Engines Ltd", tags=["quantization"],
+                  links={"code": "https://github.com/example/x"})
+    count = MIN_PARALLEL + 50
+    content = write_site(tmp_path, {f"2025/paper-{n:03d}": paper(title=f"Paper {n}", **shared) for n in range(count)})
+    _, loaded = load_valid_content(content, date(2026, 1, 15), jobs=2)
+    first, last = loaded.papers[0], loaded.papers[-1]
+    assert len(loaded.papers) == count
+    assert first.authors[0] is last.authors[0] and first.organization is last.organization
+    assert first.tags[0] is last.tags[0] and first.links[0][0] is last.links[0][0]
