@@ -256,7 +256,7 @@ def test_an_edit_that_keeps_size_and_mtime_is_still_seen(site, tmp_path, wait):
 
 def test_saving_the_cache_leaves_the_texts_it_holds_as_they_were(tmp_path, monkeypatch):
     """Pickling a str that is not ASCII makes CPython keep a UTF-8 copy inside the str: the cache
-    pickles such texts as UTF-8 bytes, or saving it would grow a build's memory by half the texts."""
+    pickles copies of such texts, or saving it would grow a build's memory by half the texts."""
     from generator import cache as cache_module
     from generator.views import TextPieces
 
