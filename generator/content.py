@@ -97,7 +97,9 @@ def read_content(content: Path, today: date, only: set[Path] | None = None,
         cached = cache.entries.get(key) if key else None
         if cached is not None and cached.added <= today:
             papers.append(cached)
+            keys.append(key)
         elif not cache.entries:  # none to find by content (a cold build): the worker reads the file
+            key = None
             fresh.append((path, None, None))
         else:
             raw = _read_bytes(path)
@@ -105,10 +107,9 @@ def read_content(content: Path, today: date, only: set[Path] | None = None,
             cached = cache.entries.get(key) if raw is not None else None
             if cached is not None and cached.added <= today:
                 papers.append(cached)
+                keys.append(key)
             else:
                 fresh.append((path, raw, key))
-        if key is not None:
-            keys.append(key)
         if info is not None:
             files[name] = (*info, looked_at, key)
 
@@ -127,7 +128,7 @@ def read_content(content: Path, today: date, only: set[Path] | None = None,
             paper = _shared_names(paper)
             papers.append(paper)
             cache.entries[key] = paper
-        keys.append(key)  # (again, for most: the parent read them)
+        keys.append(key)
         known = files.get(str(path))
         if known and known[5] is None:  # read by the worker: its digest is known now
             files[str(path)] = (*known[:5], key)
