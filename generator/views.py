@@ -124,14 +124,15 @@ class TextPieces:
 
 def text_pieces(paper: Paper, base_url: str) -> TextPieces:
     title = markup.plain_text(paper.title, markdown=False)
-    excerpt = markup.excerpt(paper.abstract)
+    abstract = markup.render_block_and_text(paper.abstract)
+    excerpt = markup.shortened(abstract.text)
     return TextPieces(
         title=title,
         title_html=_same_or(title, markup.render_inline(paper.title)),
         excerpt=excerpt,
         excerpt_html=_same_or(excerpt, markup.render_inline(excerpt)),
-        abstract_html=markup.render_block(paper.abstract),
-        abstract_text=_unless_collapsed(markup.plain_text(paper.abstract), paper.abstract),
+        abstract_html=abstract.html,
+        abstract_text=None if abstract.as_written else _unless_collapsed(abstract.text, paper.abstract),
         note_html=markup.render_block(paper.note) if paper.note else None,
         bibtex=bibtex_entry(paper, base_url + paper_url(paper.slug)),
     )

@@ -350,6 +350,18 @@ def test_markup_renders_any_text_without_raising(text):
     assert "\n" not in plain and len(short) <= 280
 
 
+
+@settings(max_examples=300, **SETTINGS)
+@given(text=markdown_soup | st.text(max_size=200) | nasty_text)
+def test_block_and_text_at_once_are_each_alone(text):
+    """A build reads an abstract once for its HTML and its plain text (render_block_and_text):
+    exactly what render_block and plain_text give, and `as_written` only where the plain text
+    is the source's words."""
+    both = markup.render_block_and_text(text)
+    assert (both.html, both.text) == (markup.render_block(text), markup.plain_text(text))
+    if both.as_written:
+        assert both.text == " ".join(text.split())
+
 PATHOLOGICAL = {
     "unclosed brackets": "[" * 10000 + "](" * 5000,
     "deep brackets": "[" * 10000 + "]" * 9999 + "(",

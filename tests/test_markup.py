@@ -344,7 +344,8 @@ def test_the_paragraph_fast_path_matches_markdown():
         if not needed:
             fast += 1
             reference.reset()
-            assert markup._markdown(text, []) == reference.convert(source), text
+            assert markup._read(text, [])[1] is None
+            assert markup._paragraphs(source) == reference.convert(source), text
     assert fast >= len(samples) // 2
 
 
@@ -354,3 +355,18 @@ def test_pathological_input_stays_fast(bad):
     start = time.perf_counter()
     render_block(bad), render_inline(bad), plain_text(bad), excerpt(bad)
     assert time.perf_counter() - start < 10
+
+
+def test_block_and_text_know_when_the_text_is_the_words_as_written():
+    source = "Plain words,\n  over two lines."
+    assert markup.render_block_and_text(source) == (render_block(source), "Plain words, over two lines.", True)
+    for source in ("R\\&D and 50\\% more", "*some* emphasis", "a &amp; b", "Fig.~3", "\\(x\\) math"):
+        both = markup.render_block_and_text(source)
+        assert not both.as_written, source
+        assert (both.html, both.text) == (render_block(source), plain_text(source))
+
+
+@pytest.mark.parametrize("text, cleaned", [("a\x01b\x7fc\td\ne", "abc\td\ne"), ("plain ascii", "plain ascii"),
+                                           ("é\x01\x85x\ue000", "éx"), ("a\r\nb\rc", "a\nb\nc")])
+def test_control_characters_are_dropped_from_ascii_and_other_text(text, cleaned):
+    assert markup._clean_input(text) == cleaned
