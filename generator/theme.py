@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from types import BuiltinFunctionType, BuiltinMethodType, FunctionType, MethodType
 
 import jinja2
 import jinja2.bccache
 import jinja2.compiler
+import jinja2.runtime
 import markupsafe
 from jinja2 import meta
 
@@ -115,8 +117,31 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
             super()._output_child_pre(node, frame, finalize)
 
 
+_PLAIN_CALLABLES = frozenset((FunctionType, MethodType, BuiltinFunctionType, BuiltinMethodType, jinja2.runtime.Macro))
+
+
+class _Context(jinja2.runtime.Context):
+    """Calls a plain function (the theme's globals: url, card …), a method or a macro at once.
+    Jinja's own `call` first looks for pass_context & co. on the callable and on its
+    `__call__`, ~2 µs a call: 200,000 of them build a site of 10,000 papers. Anything
+    else, or a function marked with pass_context & co., goes the usual way."""
+
+    def call(__self, __obj, *args, **kwargs):  # type: ignore[no-untyped-def]  # noqa: N805 (as Jinja's)
+        if type(__obj) in _PLAIN_CALLABLES and getattr(__obj, "jinja_pass_arg", None) is None:
+            if kwargs:  # what Jinja adds for pass_context, which this callable does not take
+                kwargs.pop("_loop_vars", None)
+                kwargs.pop("_block_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:  # as Jinja does
+                return __self.environment.undefined(
+                    "value was undefined because a callable raised a StopIteration exception")
+        return super().call(__obj, *args, **kwargs)
+
+
 class _Environment(jinja2.Environment):
     code_generator_class = _CodeGenerator
+    context_class = _Context
     escape_output = staticmethod(escape_output)
 
 

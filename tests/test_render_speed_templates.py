@@ -122,6 +122,54 @@ def test_an_undefined_value_still_fails_the_page():
         make_environment(Theme("none", (), ())).from_string("<p>{{ missing }}</p>").render()
 
 
+
+class _CallableWithContext:
+    @__import__("jinja2").pass_context
+    def __call__(self, context, x):
+        return f"object {context['name']} {x}"
+
+
+def _stops():
+    raise StopIteration
+
+
+def test_calls_in_the_theme_environment_give_what_jinja_gives():
+    """The theme environment calls plain functions, methods and macros at once (theme._Context),
+    and leaves pass_context & co. to Jinja: every kind of call writes what Jinja writes."""
+    import jinja2
+
+    from generator.theme import Theme, make_environment
+
+    source = ("{% macro m(x) %}[{{ x }}]{% endmacro %}{{ plain(1) }} {{ m(2) }} {{ name.upper() }} "
+              "{{ ctx(3) }} {{ env_(4) }} {{ evalctx(5) }} {{ obj(6) }} {{ stops() is undefined }} "
+              "{% for i in [7] %}{{ plain(i) }}{{ m(i) }}{{ ctx(i) }}{% set j = i %}{{ plain(j) }}{% endfor %}"
+              "{% block b %}{{ plain(8) }}{{ ctx(8) }}{% endblock %}")
+    values = dict(
+        name="ada", plain=lambda x: f"plain {x}", stops=_stops, obj=_CallableWithContext(),
+        ctx=jinja2.pass_context(lambda context, x: f"ctx {context['name']} {x}"),
+        env_=jinja2.pass_environment(lambda environment, x: f"env {environment.autoescape} {x}"),
+        evalctx=jinja2.pass_eval_context(lambda eval_ctx, x: f"eval {eval_ctx.autoescape} {x}"))
+    env = make_environment(Theme("none", (), ()))
+    reference = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                                   lstrip_blocks=True, keep_trailing_newline=True)
+    expected = reference.from_string(source).render(**values)
+    assert "plain 1 [2] ADA ctx ada 3 env True 4 eval True 5 object ada 6 True plain 7[7]ctx ada 7" in expected
+    assert env.from_string(source).render(**values) == expected
+
+
+def test_plain_calls_in_the_theme_environment_skip_jinjas_checks(monkeypatch):
+    import jinja2
+
+    from generator.theme import Theme, make_environment
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("Jinja's Context.call was used")
+
+    monkeypatch.setattr(jinja2.runtime.Context, "call", refuse)
+    template = make_environment(Theme("none", (), ())).from_string(
+        "{% macro m(x) %}{{ x }}{% endmacro %}{% for i in [1] %}{{ f(i) }}{{ m(i) }}{% endfor %}")
+    assert template.render(f=lambda x: x + 1) == "21"
+
 @settings(max_examples=300, deadline=None, database=None)
 @given(base=st.binary(max_size=40), card=st.binary(max_size=40))
 def test_a_card_kept_as_its_difference_from_another_is_rebuilt_exactly(base, card):
