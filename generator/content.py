@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -118,8 +118,8 @@ def read_content(content: Path, today: date, only: set[Path] | None = None,
         if key is None:
             raw = _read_bytes(path)
             key = digest(raw if raw is not None else b"", str(path))
-        result = read_entry(path, vocabulary, today, raw)
-        return (replace(result.paper, digest=key) if result.paper else None), result.problems, key
+        result = read_entry(path, vocabulary, today, raw, key)
+        return result.paper, result.problems, key
 
     # Taken as they come, so the names are shared while the workers go on.
     for (path, _, _), (paper, found, key) in zip(fresh, parallel_imap(read, len(fresh), jobs)):
@@ -146,12 +146,18 @@ def read_content(content: Path, today: date, only: set[Path] | None = None,
 
 
 def _shared_names(paper: Paper) -> Paper:
-    """`paper` with one string per author name, organization, tag and link kind in the whole
+    """Gives `paper` one string per author name, organization, tag and link kind in the whole
     build (each reaches this process as a string of its own): they recur across thousands of
-    papers, 50 MB at 100,000, and the build cache then holds and reads back each once a shard."""
-    return replace(paper, authors=tuple(map(sys.intern, paper.authors)), tags=tuple(map(sys.intern, paper.tags)),
-                   organization=sys.intern(paper.organization) if paper.organization else None,
-                   links=tuple((sys.intern(kind), url) for kind, url in paper.links))
+    papers, 50 MB at 100,000, and the build cache then holds and reads back each once a shard.
+    Set in place: the paper was just made or unpickled here, and nothing else holds it yet
+    (a dataclasses.replace per paper cost more than the interning)."""
+    set_field = object.__setattr__
+    set_field(paper, "authors", tuple(map(sys.intern, paper.authors)))
+    set_field(paper, "tags", tuple(map(sys.intern, paper.tags)))
+    if paper.organization:
+        set_field(paper, "organization", sys.intern(paper.organization))
+    set_field(paper, "links", tuple((sys.intern(kind), url) for kind, url in paper.links))
+    return paper
 
 
 def load_valid_content(content: Path, today: date, cache: BuildCache | None = None,

@@ -117,8 +117,10 @@ class EntryResult:
     problems: list[Problem]
 
 
-def read_entry(path: Path, tags: dict[str, str] | None, today: date, raw: bytes | None = None) -> EntryResult:
-    """Read, parse and check one entry file. `tags` None means: no vocabulary check."""
+def read_entry(path: Path, tags: dict[str, str] | None, today: date, raw: bytes | None = None,
+               digest: bytes = b"") -> EntryResult:
+    """Read, parse and check one entry file. `tags` None means: no vocabulary check; `digest`
+    is the paper's (see Paper.digest)."""
     loaded = load_yaml(path, raw)
     if loaded.problem:
         return EntryResult(None, [loaded.problem])
@@ -131,7 +133,7 @@ def read_entry(path: Path, tags: dict[str, str] | None, today: date, raw: bytes 
     problems += _check_location(loaded, entry)
     if problems:
         return EntryResult(None, problems)
-    return EntryResult(_to_paper(loaded, entry), [])
+    return EntryResult(_to_paper(loaded, entry, digest), [])
 
 
 def _check_todo_marks(loaded: Loaded) -> list[Problem]:
@@ -192,7 +194,7 @@ def _check_location(loaded: Loaded, entry: PaperEntry) -> list[Problem]:
     return problems
 
 
-def _to_paper(loaded: Loaded, entry: PaperEntry) -> Paper:
+def _to_paper(loaded: Loaded, entry: PaperEntry, digest: bytes) -> Paper:
     links = entry.links
     arxiv = ARXIV_ID.match(entry.arxiv).group(1) if entry.arxiv else None
     return Paper(
@@ -211,6 +213,7 @@ def _to_paper(loaded: Loaded, entry: PaperEntry) -> Paper:
         upvotes=entry.upvotes,
         submitted_by=entry.submitted_by,
         note=entry.note,
+        digest=digest,
     )
 
 
