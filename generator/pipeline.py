@@ -76,14 +76,18 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
     # The search bundle is not a job (Pagefind writes it), so its files join the previous ones here.
     with Publication(output, set(previous) | search_paths(output) if same_output else None) as publication:
         publication.claim_all(job.path for job in planned)  # two outputs at one path: fail before any work
-        fingerprints, current = fingerprint_jobs(planned, site, jobs, previous, output)
-        todo = keep_current(planned, current, publication)
+        fingerprinter = site_fingerprinter(site)
+        if previous:
+            fingerprints, current = fingerprint_jobs(planned, fingerprinter, jobs, previous, output)
+            todo = keep_current(planned, current, publication)
+        else:  # nothing to compare with: every file is made, and fingerprinted by the worker making it
+            fingerprints, todo = {}, planned
         stages.done("fingerprint")
         if todo:
             load_templates(env, template_digests.used())
             cached_cards(renderer, site, cache, jobs)
         stages.done("cards")
-        make_files(todo, jobs, publication, progress)
+        fingerprints |= make_files(todo, jobs, publication, progress, None if previous else fingerprinter)
         stages.done("render")
         index_search(site, publication)  # over the staged pages: committed with them, or not at all
         stages.done("search")
@@ -162,11 +166,14 @@ def data_jobs(site: SiteConfig, index: SiteIndex, views: dict, paths: list[str])
     ]
 
 
-def fingerprint_jobs(planned: list[Job], site: SiteConfig, jobs: int | None, previous: dict[str, bytes],
-                     output: Path) -> tuple[dict[str, bytes], list[bool]]:
+def site_fingerprinter(site: SiteConfig) -> Fingerprinter:
+    return Fingerprinter(digest(repr(site)), stand_in=_stand_in)
+
+
+def fingerprint_jobs(planned: list[Job], fingerprinter: Fingerprinter, jobs: int | None,
+                     previous: dict[str, bytes], output: Path) -> tuple[dict[str, bytes], list[bool]]:
     """Each output's fingerprint, and whether the output holds it already: the previous build
     recorded the same fingerprint and the file is still there. Computed on every core."""
-    fingerprinter = Fingerprinter(digest(repr(site)), stand_in=_stand_in)
     output_folder = str(output)
 
     def check(i: int) -> tuple[bytes, bool]:
@@ -201,33 +208,41 @@ def cached_cards(renderer: Renderer, site: SiteConfig, cache: BuildCache, jobs: 
 MIN_PARALLEL_FILES = 24
 
 
-def make_files(todo: list[Job], jobs: int | None, publication: Publication,
-               progress: Progress = no_progress) -> None:
+def make_files(todo: list[Job], jobs: int | None, publication: Publication, progress: Progress = no_progress,
+               fingerprinter: Fingerprinter | None = None) -> dict[str, bytes]:
     """Make each file on every core; the worker that makes one stages it, so only the
-    outcome comes back, never the bytes."""
-    def make(i: int) -> int | Problem | BuildFailed:
-        data = _make(todo[i])
+    outcome comes back, never the bytes. With a `fingerprinter`, the worker fingerprints
+    each job too (returned by path): a cold build has no earlier ones to compare first,
+    and a worker reading a job's inputs twice costs less than another pass over them all."""
+    def make(i: int) -> tuple[int | Problem | BuildFailed, bytes]:
+        job = todo[i]
+        fingerprint = fingerprinter.of(job) if fingerprinter else b""
+        data = _make(job)
         if isinstance(data, Problem):
-            return data
+            return data, fingerprint
         try:
-            return publication.stage(todo[i].path, data)
+            return publication.stage(job.path, data), fingerprint
         except BuildFailed as exc:  # returned: an exception would lose its problems on the way back
-            return exc
+            return exc, fingerprint
 
     # A few files can be costly (papers.json, the feeds page, a feed of every day): a rebuild
     # that makes only dozens still shares them out, one at a time, so no worker waits on
     # another's batch.
     few = len(todo) < 1000
     made = parallel_imap(make, len(todo), jobs, max_chunk=1 if few else 256, min_parallel=MIN_PARALLEL_FILES)
+    fingerprints: dict[str, bytes] = {}
     with contextlib.closing(made):  # on failure, the workers stop before the staging folder is dropped
-        for count, (job, outcome) in enumerate(zip(todo, made), 1):
+        for count, (job, (outcome, fingerprint)) in enumerate(zip(todo, made), 1):
             if isinstance(outcome, Problem):
                 raise BuildFailed([outcome])  # one broken template fails every page: say it once
             if isinstance(outcome, BuildFailed):
                 raise outcome
             publication.record(job.path, outcome)
+            if fingerprinter:
+                fingerprints[job.path] = fingerprint
             if count % 128 == 0 or count == len(todo):
                 progress("render", count, len(todo))
+    return fingerprints
 
 
 def _stand_in(value: object) -> bytes | None:
