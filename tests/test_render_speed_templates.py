@@ -170,6 +170,24 @@ def test_plain_calls_in_the_theme_environment_skip_jinjas_checks(monkeypatch):
         "{% macro m(x) %}{{ x }}{% endmacro %}{% for i in [1] %}{{ f(i) }}{{ m(i) }}{% endfor %}")
     assert template.render(f=lambda x: x + 1) == "21"
 
+
+def test_templates_see_the_environments_globals_as_they_are():
+    """The theme environment gives a template the environment's globals dict itself (no ChainMap
+    copied per render): a global set after loading is seen, and a template's own globals
+    still overlay them without changing the environment's."""
+    import jinja2
+
+    from generator.theme import Theme, make_environment
+
+    env = make_environment(Theme("none", (), ()))
+    env.loader = jinja2.DictLoader({"page.html": "{{ site_name }} {{ greet('x') }}"})
+    template = env.get_template("page.html")
+    env.globals.update(site_name="Papers", greet=lambda name: f"hi {name}")  # as Renderer does, later
+    assert template.render() == "Papers hi x"
+    assert template.globals is env.globals
+    own = env.from_string("{{ site_name }}", globals={"site_name": "Own"})
+    assert own.render() == "Own" and env.globals["site_name"] == "Papers"
+
 @settings(max_examples=300, deadline=None, database=None)
 @given(base=st.binary(max_size=40), card=st.binary(max_size=40))
 def test_a_card_kept_as_its_difference_from_another_is_rebuilt_exactly(base, card):
