@@ -152,6 +152,7 @@ class Publication:
             recover(output)
             output.parent.mkdir(parents=True, exist_ok=True)
             self.incremental = previous_paths is not None and output.is_dir()
+            self._fresh = not output.exists()  # no earlier copy of any file to compare with
             self.staging.mkdir()
         except OSError as exc:
             raise _cannot_write(output, exc) from exc
@@ -211,7 +212,7 @@ class Publication:
                     return UNCHANGED
             else:
                 self._mkdir(os.path.dirname(target))
-                if data is None or _same_bytes(old, data):
+                if data is None or not self._fresh and _same_bytes(old, data):
                     os.link(old, target)  # same bytes: keep the old file, and its mtime
                     return KEPT if data is None else UNCHANGED
             self._mkdir(os.path.dirname(target))
