@@ -281,19 +281,19 @@ CardPatch = tuple[int, bytes, int]  # (length of the common start, the bytes bet
 
 
 def patch_of(base: bytes, card: bytes) -> CardPatch:
-    """`card` as the part where it differs from `base`, found by bisection (C-speed compares)."""
-    a, b = memoryview(base), memoryview(card)
-    most = min(len(a), len(b))
+    """`card` as the part where it differs from `base`, found by bisection. Each step compares
+    two slices of bytes (memcmp; a memoryview compares item by item, 4x slower a card)."""
+    most = min(len(base), len(card))
     low, high = 0, most  # the longest common start
     while low < high:
         middle = (low + high + 1) // 2
-        low, high = (middle, high) if a[:middle] == b[:middle] else (low, middle - 1)
+        low, high = (middle, high) if base[:middle] == card[:middle] else (low, middle - 1)
     start = low
     low, high = 0, most - start  # the longest common end not overlapping it
     while low < high:
         middle = (low + high + 1) // 2
-        low, high = (middle, high) if a[len(a) - middle:] == b[len(b) - middle:] else (low, middle - 1)
-    return start, bytes(b[start:len(b) - low]), low
+        low, high = (middle, high) if base[len(base) - middle:] == card[len(card) - middle:] else (low, middle - 1)
+    return start, card[start:len(card) - low], low
 
 
 def patched(base: bytes, patch: CardPatch) -> bytes:
