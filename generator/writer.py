@@ -346,11 +346,12 @@ class _Comparison:
             self.handle.close()
 
     def go_on(self, piece: bytes) -> None:
-        view = memoryview(piece)
-        for start in range(0, len(view), BLOCK):
+        for start in range(0, len(piece), BLOCK):
             if not self.equal:
                 return
-            block = view[start:start + BLOCK]
+            # bytes against bytes: one memcmp (against a memoryview, Python compares byte by
+            # byte: 50 µs for a 12 KB page, every page of a rebuild)
+            block = piece if len(piece) <= BLOCK else piece[start:start + BLOCK]
             self.equal = self.handle.read(len(block)) == block
 
     def same(self) -> bool:
