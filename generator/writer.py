@@ -216,8 +216,7 @@ class Publication:
                     os.link(old, target)  # same bytes: keep the old file, and its mtime
                     return KEPT if data is None else UNCHANGED
             self._mkdir(os.path.dirname(target))
-            with open(target, "wb") as handle:
-                handle.write(data)
+            _write_file(target, data)
             return WRITTEN
         except OSError as exc:
             raise _cannot_write(self.output, exc) from exc
@@ -312,6 +311,21 @@ def _apply(move: list[str], delete: list[str], staging: Path, output: Path) -> N
             if parent == output or not parent.is_dir() or any(parent.iterdir()):
                 break
             parent.rmdir()
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+
+
+def _write_file(path: str, data: bytes) -> None:
+    """open(path, "wb").write(data) in the three system calls it needs: open() adds an fstat
+    and an isatty ioctl, 15 µs a file here, and a build writes hundreds of thousands."""
+    fd = os.open(path, _NEW_FILE, 0o666)  # not inheritable, as open() makes it
+    try:
+        view = memoryview(data)
+        while view:  # a regular file takes it whole, but a write may stop short
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 BLOCK = 1 << 20  # compared a block at a time: a file can be hundreds of megabytes
