@@ -252,7 +252,13 @@ class Publication:
 
     def _mkdir(self, folder: str) -> None:
         if folder not in self._made_dirs:  # one set per process: a worker makes what it needs
-            os.makedirs(folder, exist_ok=True)
+            if os.path.dirname(folder) in self._made_dirs:
+                try:  # one system call where makedirs makes two (it looks for the parent first)
+                    os.mkdir(folder)
+                except FileExistsError:  # made by another worker
+                    pass
+            else:
+                os.makedirs(folder, exist_ok=True)
             self._made_dirs.add(folder)
 
     def commit(self) -> WriteStats:
