@@ -121,6 +121,8 @@ _BARE_AMP = re.compile(r"&(?!#[0-9]+;|#x[0-9a-fA-F]+;|[a-zA-Z0-9]+;)")  # as Mar
 _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 _BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000\ue001\ufffe\uffff]")
 _BAD_ASCII = bytes(c for c in range(128) if _BAD_CHARS.match(chr(c)))
+# Where str.split() splits an ASCII text, besides " " and "\n".
+_OTHER_ASCII_SPACE = bytes(c for c in range(128) if chr(c).isspace() and chr(c) not in " \n")
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 _URL_ESC = re.compile(r"\\([_%&#~])")              # arXiv writes foo\_bar in URLs
 _PLAIN_MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$")
@@ -398,6 +400,10 @@ def plain_text(text: str, *, markdown: bool = True) -> str:
 def _collapsed(text: str) -> str:
     """Whitespace collapsed to single spaces. str.split() is the fast way, but must not eat
     the U+00A0 that ~ made."""
+    if text.isascii():  # most abstracts: lines of single spaces, whose only change is "\n" -> " "
+        spaced = text.strip(" \n").replace("\n", " ")
+        if "  " not in spaced and len(data := spaced.encode("ascii")) == len(data.translate(None, _OTHER_ASCII_SPACE)):
+            return spaced  # " ".join(text.split()) in a tenth of the time
     if "\u00a0" not in text:
         return " ".join(text.split())
     return " ".join(text.replace("\u00a0", "\ue000").split()).replace("\ue000", "\u00a0")

@@ -362,6 +362,15 @@ def test_block_and_text_at_once_are_each_alone(text):
     if both.as_written:
         assert both.text == " ".join(text.split())
 
+
+@settings(max_examples=500, **SETTINGS)
+@given(text=st.text(alphabet=" \n\t\r\x0b\x0c\x1c\x1fab.\u00a0\u2003é", max_size=30))
+def test_whitespace_is_collapsed_as_str_split_does(text):
+    """Plain text collapses whitespace as " ".join(text.split()), keeping the no-break spaces
+    that ~ made (the ASCII shortcut of markup._collapsed must agree)."""
+    expected = " ".join(text.replace("\u00a0", "\ue000").split()).replace("\ue000", "\u00a0")
+    assert markup._collapsed(text) == expected
+
 PATHOLOGICAL = {
     "unclosed brackets": "[" * 10000 + "](" * 5000,
     "deep brackets": "[" * 10000 + "]" * 9999 + "(",
