@@ -142,6 +142,7 @@ class _Context(jinja2.runtime.Context):
 class _Environment(jinja2.Environment):
     code_generator_class = _CodeGenerator
     context_class = _Context
+    escape_output = staticmethod(escape_output)
 
     def make_globals(self, d):  # type: ignore[no-untyped-def]
         """A template without globals of its own (every template a build loads) sees the
@@ -149,7 +150,6 @@ class _Environment(jinja2.Environment):
         render's context by Python-level iteration: ~10 µs a page, and a card is a render.
         (So a template's globals must not be changed after loading: Jinja says to avoid it.)"""
         return self.globals if not d else super().make_globals(d)
-    escape_output = staticmethod(escape_output)
 
 
 def make_environment(theme: Theme, compiled: CompiledTemplates | None = None) -> jinja2.Environment:
