@@ -140,15 +140,17 @@ def cached_texts(papers: tuple[Paper, ...], base_url: str, cache: BuildCache,
     keys = [digest(p.identity(), base_url) for p in papers]
     missing = [i for i, key in enumerate(keys) if key not in cache.markup]
 
-    def make(i: int) -> tuple[TextPieces, Words]:
+    def make(i: int) -> tuple[tuple, Words]:
         paper = papers[missing[i]]
-        return text_pieces(paper, base_url), paper_words(paper)
+        # The texts travel back as a plain tuple: a TextPieces pickles copies of them (for the
+        # build cache's sake, see its __reduce__), work wasted on the way from a worker.
+        return text_pieces(paper, base_url).fields(), paper_words(paper)
 
     # Taken as they come: each worker's words are fresh strings until interned, and a whole build's
     # of them at once (50 MB at 10,000 papers) would leave memory the build never gets back.
-    for i, (pieces, (words, weights)) in zip(missing, parallel_imap(make, len(missing), jobs)):
+    for i, (fields, (words, weights)) in zip(missing, parallel_imap(make, len(missing), jobs)):
         # Words recur across thousands of papers: one shared string each keeps the cache small and fast.
-        cache.markup[keys[i]] = (pieces, (tuple(map(sys.intern, words)), weights))
+        cache.markup[keys[i]] = (TextPieces(*fields), (tuple(map(sys.intern, words)), weights))
     live = set(keys)
     for key in [k for k in cache.markup if k not in live]:
         del cache.markup[key]

@@ -114,6 +114,10 @@ class TextPieces:
     note_html: str | None
     bibtex: str
 
+    def fields(self) -> tuple:
+        """The fields in order: TextPieces(*fields) makes the same pieces."""
+        return tuple(map(self.__getattribute__, self.__slots__))
+
     def __reduce__(self) -> tuple:
         # As models.Paper: the slots default restores fields in a Python loop, twice as slow. The
         # texts that are not ASCII pickle as copies (see cache.pickling_copy), one per string.

@@ -189,6 +189,8 @@ def test_a_paper_survives_pickling_whole(paper):
 def test_text_pieces_survive_pickling_whole(pieces):
     again = pickle.loads(pickle.dumps(pieces, protocol=pickle.HIGHEST_PROTOCOL))
     assert again == pieces and type(again) is TextPieces
+    # as a worker sends them back: their fields, in order
+    assert TextPieces(*pickle.loads(pickle.dumps(pieces.fields()))) == pieces
 
 
 @pytest.mark.parametrize("abstract", ["Words as written,  spaced\n over lines.", "Plain, but with a\u00a0no-break space.",
