@@ -343,15 +343,16 @@ def _paragraphs(text: str) -> str:
     return "\n".join(f"<p>{p}</p>" for p in paras if p.strip())
 
 
-def _block_html(html_text: str, stash: list) -> str:
-    return _CLEANER.clean(_unstash(html_text, stash, plain=False)).strip()
+def _html(source: str, converted: str | None, stash: list) -> str:
+    """The sanitised HTML of what _read made."""
+    made = _paragraphs(source) if converted is None else converted
+    return _CLEANER.clean(_unstash(made, stash, plain=False)).strip()
 
 
 def render_block(text: str) -> str:
     """Markdown with TeX (abstracts, notes) -> a sanitised HTML fragment."""
     stash: list = []
-    source, converted = _read(text, stash)
-    return _block_html(_paragraphs(source) if converted is None else converted, stash)
+    return _html(*_read(text, stash), stash)
 
 
 class Block(NamedTuple):
@@ -365,11 +366,7 @@ def render_block_and_text(text: str) -> Block:
     same way (TeX, then Markdown), a third of an abstract's cost."""
     stash: list = []
     source, converted = _read(text, stash)
-    if converted is None:
-        block, plain = _block_html(_paragraphs(source), stash), _ampersands_escaped(source)
-    else:
-        block, plain = _block_html(converted, stash), _TEXT_ONLY.clean(converted)
-    plain = html.unescape(_unstash(plain, stash, plain=True))
+    block, plain = _html(source, converted, stash), _plain(source, converted, stash)
     # Nothing in it was markup (the text came through unchanged; a no-break space would collapse
     # otherwise): known here, where a caller would compare the plain text with the source's words.
     as_written = plain == text and "\u00a0" not in text
@@ -392,9 +389,13 @@ def plain_text(text: str, *, markdown: bool = True) -> str:
         text = _clean_input(text)
         return _collapsed(_scan(text, "plain", None) if any(h in text for h in _SCAN_HINTS) else text)
     stash: list = []
-    source, converted = _read(text, stash)
+    return _collapsed(_plain(*_read(text, stash), stash))
+
+
+def _plain(source: str, converted: str | None, stash: list) -> str:
+    """The text of what _read made, markup gone, whitespace not yet collapsed."""
     out = _ampersands_escaped(source) if converted is None else _TEXT_ONLY.clean(converted)
-    return _collapsed(html.unescape(_unstash(out, stash, plain=True)))
+    return html.unescape(_unstash(out, stash, plain=True))
 
 
 def _collapsed(text: str) -> str:

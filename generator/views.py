@@ -123,7 +123,7 @@ class TextPieces:
         # texts that are not ASCII pickle as copies (see cache.pickling_copy), one per string.
         copies: dict[int, str] = {}
         return TextPieces, tuple([None if text is None else copies.setdefault(id(text), pickling_copy(text))
-                                  for text in map(self.__getattribute__, self.__slots__)])
+                                  for text in self.fields()])
 
 
 def text_pieces(paper: Paper, base_url: str) -> TextPieces:
