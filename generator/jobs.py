@@ -37,7 +37,11 @@ class Fingerprinter:
     The big values that recur across thousands of outputs — a paper's view is
     on its page, its day, its tags, its authors' pages and many feeds — stand
     in by a digest of what they are made from (`stand_in`), found in the
-    inputs' tuples, lists and dicts. Everything else is pickled as it is.
+    inputs' tuples, lists and dicts. Any other object with a `__dict__` (the
+    pages' dataclasses: PageMeta, Link, FeedInfo…) is hashed as its class's
+    name and its fields' values, in order: pickle would look its class up by
+    name for each one (half of a listing page's fingerprint). Everything else
+    is pickled as it is.
     """
 
     def __init__(self, shared: bytes, stand_in: Callable[[Any], bytes | None]) -> None:
@@ -47,6 +51,7 @@ class Fingerprinter:
         self._buffer = io.BytesIO()
         self._pickler = pickle.Pickler(self._buffer, protocol=5)
         self._pickler.fast = True  # no memo: object identity must not change the bytes
+        self._class_names: dict[type, str] = {}
 
     def of(self, job: Job) -> bytes:
         h = hashlib.blake2b(self.shared, digest_size=16)
@@ -69,4 +74,12 @@ class Fingerprinter:
         if kind is dict:
             return tuple((key, self._substitute(item)) for key, item in sorted(value.items()))
         digest = self.stand_in(value)
-        return value if digest is None else digest
+        if digest is not None:
+            return digest
+        fields = getattr(value, "__dict__", None)
+        if fields is None:  # dates, bytes, floats, objects with slots: pickled as they are
+            return value
+        name = self._class_names.get(kind)
+        if name is None:
+            name = self._class_names[kind] = f"{kind.__module__}.{kind.__qualname__}"
+        return name, tuple(map(self._substitute, fields.values()))

@@ -39,3 +39,26 @@ def test_each_part_of_a_job_changes_its_fingerprint():
     # a value with a stand-in is known by it alone, and dicts by their items in any order
     assert one.of(job("p", (Big("x"),))) == one.of(job("p", (b"x",)))
     assert one.of(job("p", ({"a": 1, "b": 2},))) == one.of(job("p", ({"b": 2, "a": 1},)))
+
+
+@dataclass(frozen=True)
+class Small:
+    text: str
+    inner: tuple
+
+
+@dataclass(frozen=True)
+class Twin:  # Small's fields, another class
+    text: str
+    inner: tuple
+
+
+def test_a_dataclass_is_known_by_its_class_and_every_field():
+    one = Fingerprinter(b"settings", stand_in)
+    base = one.of(job("p", (Small("a", (1, Big("x"))),)))
+    assert base == one.of(job("p", (Small("a", (1, Big("x"))),)))  # equal values, other objects
+    assert len({base, one.of(job("p", (Small("b", (1, Big("x"))),))), one.of(job("p", (Small("a", (2, Big("x"))),))),
+                one.of(job("p", (Small("a", (1, Big("y"))),))),  # a stand-in inside a field is still found
+                one.of(job("p", (Twin("a", (1, Big("x"))),))), one.of(job("p", (("a", (1, Big("x"))),)))}) == 6
+    # a view inside a dataclass is known by its stand-in too, as it is inside a tuple
+    assert one.of(job("p", (Small("a", (Big("x"),)),))) == one.of(job("p", (Small("a", (b"x",)),)))
