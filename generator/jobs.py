@@ -22,6 +22,9 @@ CODE_DIGEST = hashlib.blake2b(
 ).digest()  # any change to the generator's code makes every fingerprint new
 
 
+FINGERPRINT_SIZE = 16
+
+
 @dataclass(frozen=True)
 class Job:
     path: str
@@ -54,7 +57,8 @@ class Fingerprinter:
         self._class_names: dict[type, str] = {}
 
     def of(self, job: Job) -> bytes:
-        h = hashlib.blake2b(self.shared, digest_size=16)
+        """FINGERPRINT_SIZE bytes."""
+        h = hashlib.blake2b(self.shared, digest_size=FINGERPRINT_SIZE)
         h.update(job.salt)
         h.update(job.path.encode())
         buffer = self._buffer

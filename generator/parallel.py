@@ -47,9 +47,10 @@ def _run_chunk(bounds: tuple[int, int]) -> list:
     return [_work(i) for i in range(start, stop)]
 
 
-def parallel_map(work: Callable[[int], T], count: int, jobs: int | None = None) -> list[T]:
+def parallel_map(work: Callable[[int], T], count: int, jobs: int | None = None,
+                 min_parallel: int = MIN_PARALLEL) -> list[T]:
     """[work(0), work(1), …, work(count - 1)], computed by `jobs` processes."""
-    return list(parallel_imap(work, count, jobs))
+    return list(parallel_imap(work, count, jobs, min_parallel=min_parallel))
 
 
 def parallel_imap(work: Callable[[int], T], count: int, jobs: int | None = None,

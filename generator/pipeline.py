@@ -25,7 +25,7 @@ from generator.content import load_valid_content
 from generator.errors import BuildFailed, Problem
 from generator.feeds import OPML_FEED, feed_jobs, render_feeds_page
 from generator.index import SiteIndex, build_index
-from generator.jobs import Fingerprinter, Job
+from generator.jobs import FINGERPRINT_SIZE, Fingerprinter, Job
 from generator.models import Paper
 from generator.parallel import parallel_imap, parallel_map
 from generator.related import Words, paper_words, related_papers
@@ -78,7 +78,7 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
         publication.claim_all(job.path for job in planned)  # two outputs at one path: fail before any work
         fingerprinter = site_fingerprinter(site)
         if previous:
-            fingerprints, current = fingerprint_jobs(planned, fingerprinter, jobs, previous, output)
+            fingerprints, current = fingerprint_jobs(planned, fingerprinter, jobs, previous)
             todo = keep_current(planned, current, publication)
         else:  # nothing to compare with: every file is made, and fingerprinted by the worker making it
             fingerprints, todo = {}, planned
@@ -172,20 +172,23 @@ def site_fingerprinter(site: SiteConfig) -> Fingerprinter:
     return Fingerprinter(digest(repr(site)), stand_in=_stand_in)
 
 
+FINGERPRINT_BATCH = 500
+
+
 def fingerprint_jobs(planned: list[Job], fingerprinter: Fingerprinter, jobs: int | None,
-                     previous: dict[str, bytes], output: Path) -> tuple[dict[str, bytes], list[bool]]:
+                     previous: dict[str, bytes]) -> tuple[dict[str, bytes], list[bool]]:
     """Each output's fingerprint, and whether the output holds it already: the previous build
-    recorded the same fingerprint and the file is still there. Computed on every core."""
-    output_folder = str(output)
+    recorded the same fingerprint. (The output folder carries that build's id, so it holds
+    what that build wrote: it is the build's own, never edited by hand. Looking for each file
+    once more would be a third of this stage.) Computed on every core."""
+    def batch(b: int) -> bytes:  # one bytes per batch: 30,000 results unpickled one by one cost a tenth
+        return b"".join(map(fingerprinter.of, planned[b * FINGERPRINT_BATCH:(b + 1) * FINGERPRINT_BATCH]))
 
-    def check(i: int) -> tuple[bytes, bool]:
-        job = planned[i]
-        fingerprint = fingerprinter.of(job)
-        return fingerprint, (previous.get(job.path) == fingerprint
-                             and os.path.isfile(os.path.join(output_folder, job.path)))
-
-    found = parallel_map(check, len(planned), jobs)
-    return {job.path: fingerprint for job, (fingerprint, _) in zip(planned, found)}, [kept for _, kept in found]
+    # Below four batches, one process is quicker than starting workers.
+    found = b"".join(parallel_map(batch, -(-len(planned) // FINGERPRINT_BATCH), jobs, min_parallel=4))
+    size = FINGERPRINT_SIZE
+    fingerprints = {job.path: found[i * size:(i + 1) * size] for i, job in enumerate(planned)}
+    return fingerprints, [previous.get(path) == fingerprint for path, fingerprint in fingerprints.items()]
 
 
 def keep_current(planned: list[Job], current: list[bool], publication: Publication) -> list[Job]:

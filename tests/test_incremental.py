@@ -98,6 +98,25 @@ def test_one_edit_remakes_only_what_shows_it(site, tmp_path):
     assert "authors/ann-lee/index.html" not in changed
 
 
+def test_the_output_is_the_builds_own_and_a_cold_build_restores_a_file_deleted_by_hand(site, tmp_path):
+    """A rebuild trusts that the output folder holds what the build named in it wrote (it does
+    not look for each file again: a third of a rebuild's fingerprint stage); `--no-cache`
+    writes every file again."""
+    out = tmp_path / "out"
+    build(site, out)
+    deleted = out / "papers" / "alpha" / "index.html"
+    deleted.unlink()
+    edit_entry(site / "papers/2025/beta.yaml", upvotes=42)
+    build(site, out)
+    assert "42" in (out / "papers" / "beta" / "index.html").read_text(encoding="utf-8")
+    assert not deleted.exists()  # alpha's page did not change: it is not made again
+    build(site, out, "--no-cache")
+    assert deleted.is_file()
+    shutil.copytree(site, tmp_path / "fresh" / "content")
+    build(tmp_path / "fresh" / "content", tmp_path / "fresh-out", "--no-cache")
+    assert tree(out) == tree(tmp_path / "fresh-out")
+
+
 def test_a_corrupt_cache_is_rebuilt_not_trusted(site, tmp_path):
     out = tmp_path / "out"
     build(site, out)
