@@ -3,18 +3,21 @@
 It remembers, between builds:
 - validated entries, keyed by a hash of the file's bytes and path, and each
   entry file's size and times, so a file that did not change is not read again;
-- rendered Markdown, math and BibTeX of each entry, and the words related
-  papers are found by;
+- rendered Markdown, math and BibTeX of each entry;
+- the words related papers are found by, for each entry;
 - the related papers, for one exact set of entries;
 - the cards most listings show, by what each paper's view is made from;
 - the templates, compiled, and the templates each one uses;
 - for each output file, a fingerprint of everything that went into it,
   so an incremental build renders only the pages whose inputs changed.
 
-The cache is a small main file and, for the three big keyed tables (entries,
-markup, cards), shards by key: a value never changes under its key (keys are
-digests of what the value is made from), so a build writes only the shards whose
-keys changed — one edited entry rewrites a few megabytes, not all of them. Each
+The cache is a small main file and, for the big keyed tables (entries, markup,
+cards), shards by key: a value never changes under its key (keys are digests of
+what the value is made from), so a build writes only the shards whose keys
+changed — one edited entry rewrites a few megabytes, not all of them. The words
+table is one file of its own: read back from one file, each word is one string
+shared by every paper that has it (from 32 shards, 32 strings: counting the words
+of every paper, as related papers do on each rebuild, took twice as long). Each
 file has a version header and a checksum; each shard names the context its
 values hold in (the tag vocabulary, the card template and settings). Anything
 unexpected — another generator version, a truncated or corrupt file, a shard
@@ -38,7 +41,7 @@ from typing import Any
 
 from generator import __version__
 
-FORMAT = 2
+FORMAT = 3
 MAGIC = b"paperfeed-cache\n"
 CACHE_DIR = ".paperfeed-cache"
 
@@ -64,7 +67,8 @@ def pickling_copy(text: str) -> str:
 class BuildCache:
     entries: dict[bytes, Any] = field(default_factory=dict)  # entry digest -> Paper
     files: dict[str, tuple] = field(default_factory=dict)  # entry path -> (size, times, inode, when seen, digest)
-    markup: dict[bytes, Any] = field(default_factory=dict)  # entry + site address -> (TextPieces, words)
+    markup: dict[bytes, Any] = field(default_factory=dict)  # entry + site address -> TextPieces
+    words: dict[bytes, Any] = field(default_factory=dict)  # the same keys -> related.Words
     related: tuple[bytes, dict[str, tuple[str, ...]]] = (b"", {})  # (digest of all entries, slug -> slugs)
     # (card template + settings, shared cards: UTF-8, or a related-list card as render.CardPatch)
     cards: tuple[bytes, dict[tuple[bytes, int], bytes | tuple]] = (b"", {})
@@ -78,17 +82,18 @@ class BuildCache:
     shard_keys: dict[tuple[str, int], tuple[bytes, frozenset]] = field(default_factory=dict)
 
 
-SHARDS = 32
+SHARDS = {"entries": 32, "markup": 32, "cards": 32, "words": 1}  # files per table
 
 
 def _tables(cache: BuildCache) -> dict[str, tuple[bytes, dict]]:
-    """The sharded tables: name -> (the context their values hold in, the table)."""
+    """The keyed tables, kept apart from the main file: name -> (the context their values
+    hold in, the table)."""
     return {"entries": (cache.vocabulary, cache.entries), "markup": (b"", cache.markup),
-            "cards": (cache.cards[0], cache.cards[1])}
+            "cards": (cache.cards[0], cache.cards[1]), "words": (b"", cache.words)}
 
 
-def _shard_of(key: bytes | tuple) -> int:
-    return (key[0] if type(key) is bytes else key[0][0]) % SHARDS  # keys are digests, or (digest, n)
+def _shard_of(key: bytes | tuple, shards: int) -> int:
+    return (key[0] if type(key) is bytes else key[0][0]) % shards  # keys are digests, or (digest, n)
 
 
 def cache_path(content: Path) -> Path:
@@ -182,11 +187,11 @@ def load_cache(path: Path) -> BuildCache:
         return BuildCache()
     cache.shard_keys = {}
     for table, (context, values) in _tables(cache).items():
-        for shard in range(SHARDS):
+        for shard in range(SHARDS[table]):
             found = _read_checked(_shard_path(path, table, shard))
             # A shard from another context (or damaged, or missing) is dropped: what it held is made again.
             if (type(found) is tuple and len(found) == 2 and found[0] == context and type(found[1]) is dict
-                    and all(_shard_of(key) == shard for key in found[1])):
+                    and all(_shard_of(key, SHARDS[table]) == shard for key in found[1])):
                 values.update(found[1])
                 cache.shard_keys[(table, shard)] = (context, frozenset(found[1]))
     return cache
@@ -199,16 +204,16 @@ def save_cache(path: Path, cache: BuildCache) -> bool:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for table, (context, values) in _tables(cache).items():
-            shards: list[dict] = [{} for _ in range(SHARDS)]
+            shards: list[dict] = [{} for _ in range(SHARDS[table])]
             for key, value in values.items():
-                shards[_shard_of(key)][key] = value
+                shards[_shard_of(key, SHARDS[table])][key] = value
             for shard, held in enumerate(shards):
                 keys = (context, frozenset(held))
                 if cache.shard_keys.get((table, shard)) != keys:
                     _write_checked(_shard_path(path, table, shard), (context, held))
                     cache.shard_keys[(table, shard)] = keys
         # The main file holds everything else; the shards' tables travel empty in it.
-        main = dataclasses.replace(cache, entries={}, markup={}, cards=(cache.cards[0], {}), shard_keys={})
+        main = dataclasses.replace(cache, entries={}, markup={}, words={}, cards=(cache.cards[0], {}), shard_keys={})
         _write_checked(path, main)
         _warm[str(path)] = (_signature(path), cache)
         return True

@@ -138,7 +138,7 @@ def cached_texts(papers: tuple[Paper, ...], base_url: str, cache: BuildCache,
     """Markdown, math and BibTeX of each entry, and the words related papers are found by:
     from the cache, or made on every core."""
     keys = [digest(p.identity(), base_url) for p in papers]
-    missing = [i for i, key in enumerate(keys) if key not in cache.markup]
+    missing = [i for i, key in enumerate(keys) if key not in cache.markup or key not in cache.words]
 
     def make(i: int) -> tuple[tuple, Words]:
         paper = papers[missing[i]]
@@ -149,13 +149,15 @@ def cached_texts(papers: tuple[Paper, ...], base_url: str, cache: BuildCache,
     # Taken as they come: each worker's words are fresh strings until interned, and a whole build's
     # of them at once (50 MB at 10,000 papers) would leave memory the build never gets back.
     for i, (fields, (words, weights)) in zip(missing, parallel_imap(make, len(missing), jobs)):
+        cache.markup[keys[i]] = TextPieces(*fields)
         # Words recur across thousands of papers: one shared string each keeps the cache small and fast.
-        cache.markup[keys[i]] = (TextPieces(*fields), (tuple(map(sys.intern, words)), weights))
+        cache.words[keys[i]] = (tuple(map(sys.intern, words)), weights)
     live = set(keys)
-    for key in [k for k in cache.markup if k not in live]:
-        del cache.markup[key]
-    found = [cache.markup[key] for key in keys]
-    return {p.slug: pieces for p, (pieces, _) in zip(papers, found)}, [words for _, words in found]
+    for table in (cache.markup, cache.words):
+        for key in [k for k in table if k not in live]:
+            del table[key]
+    markup, words = cache.markup, cache.words
+    return {p.slug: markup[key] for p, key in zip(papers, keys)}, [words[key] for key in keys]
 
 
 def data_jobs(site: SiteConfig, index: SiteIndex, views: dict, paths: list[str]) -> list[Job]:

@@ -137,7 +137,7 @@ def test_a_damaged_or_foreign_cache_shard_is_dropped_not_trusted(site, tmp_path)
     build(site, out)
     shards = sorted(p for p in cache.glob("*-*.pickle") if p.stat().st_size > 200)  # not the empty ones
     tables = {p.name.split("-")[0] for p in shards}
-    assert tables == {"entries", "markup", "cards"}, sorted(p.name for p in cache.iterdir())
+    assert tables == {"entries", "markup", "cards", "words"}, sorted(p.name for p in cache.iterdir())
     for table in tables:  # damage one shard of each table, swap another with a foreign one
         mine = [p for p in shards if p.name.startswith(table)]
         data = bytearray(mine[0].read_bytes())
@@ -158,7 +158,7 @@ def test_a_rebuild_rewrites_only_the_cache_shards_that_changed(make_site, tmp_pa
     out, cache = tmp_path / "out", tmp_path / ".paperfeed-cache"
     build(content, out)
     before = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.pickle")}
-    assert len(before) == 1 + 3 * 32  # the main file and 32 shards of each table
+    assert len(before) == 1 + 3 * 32 + 1  # the main file, 32 shards of three tables, the words
     time.sleep(0.01)
     edit_entry(content / "papers/2025/paper-07.yaml", title="Paper number seven, edited")
     build(content, out)
@@ -168,6 +168,7 @@ def test_a_rebuild_rewrites_only_the_cache_shards_that_changed(make_site, tmp_pa
     assert "build.pickle" in rewritten
     assert 1 <= sum(name.startswith("entries-") for name in rewritten) <= 2
     assert 1 <= sum(name.startswith("markup-") for name in rewritten) <= 2
+    assert "words-00.pickle" in rewritten  # one file: its words shared by every paper (cache.py)
     assert len(rewritten) < len(before) // 2, rewritten
 
 
@@ -286,7 +287,7 @@ def test_saving_the_cache_leaves_the_texts_it_holds_as_they_were(tmp_path, monke
     pieces = TextPieces("Café", "Café", "Déjà vu…", "Déjà vu…", "<p>Déjà vu — 𝑥</p>", "Déjà vu — 𝑥", None,
                         "@article{cafe, title = {Café}}")
     key = bytes(range(16))
-    cache = cache_module.BuildCache(markup={key: (pieces, (("deja",), (1,)))})
+    cache = cache_module.BuildCache(markup={key: pieces}, words={key: (("deja",), b"\x01")})
     texts = [pieces.title, pieces.excerpt, pieces.abstract_html, pieces.abstract_text]
     sizes = [sys.getsizeof(text) for text in texts]
     path = tmp_path / "cache" / "build.pickle"
@@ -295,5 +296,5 @@ def test_saving_the_cache_leaves_the_texts_it_holds_as_they_were(tmp_path, monke
     monkeypatch.setattr(cache_module, "_warm", {})  # read back from the files
     loaded = cache_module.load_cache(path)
     assert loaded.markup == cache.markup
-    again = loaded.markup[key][0]
+    again = loaded.markup[key]
     assert again.title_html is again.title and again.excerpt_html is again.excerpt  # shared, as they were
