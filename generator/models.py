@@ -36,7 +36,7 @@ class Paper:
         # Pickled as the call that makes it: the dataclass default for a frozen class with slots
         # restores each field through a Python loop (_dataclass_setstate), twice as slow, and a
         # build pickles every paper (worker results, the build cache).
-        return Paper, tuple([getattr(self, name) for name in _PAPER_FIELDS])
+        return Paper, tuple([getattr(self, name) for name in PAPER_FIELDS])
 
     def identity(self) -> bytes:
         """`digest`, or for a paper not read from a file (tests), a hash of its fields."""
@@ -55,7 +55,7 @@ class Paper:
         return dict(self.links).get(kind)
 
 
-_PAPER_FIELDS = tuple(f.name for f in fields(Paper))
+PAPER_FIELDS = tuple(f.name for f in fields(Paper))  # in order: Paper(*values) takes them so
 
 
 @dataclass(frozen=True, slots=True)
