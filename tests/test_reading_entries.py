@@ -210,36 +210,20 @@ def test_a_views_plain_abstract_is_the_plain_text_of_its_markdown(tmp_path, abst
     assert (kept is None) == (markup.plain_text(abstract) == " ".join(abstract.split()))
 
 
-def test_names_that_recur_across_entries_are_one_string(tmp_path):
-    """An author, organization, tag or link kind named by many entries is held once, also when
-    the entries were read by worker processes (each batch of them arrives with its own copies)."""
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_names_that_recur_across_entries_are_one_string(tmp_path, jobs):
+    """An author, organization, tag or link kind named by many entries is held once, read in one
+    process or by worker processes (each batch of them arrives with its own copies)."""
     from generator.parallel import MIN_PARALLEL
 
     shared = dict(authors=["Ada Lovelace"], organization="Analytical Engines Ltd", tags=["quantization"],
                   links={"code": "https://github.com/example/x"})
     count = MIN_PARALLEL + 50
     content = write_site(tmp_path, {f"2025/paper-{n:03d}": paper(title=f"Paper {n}", **shared) for n in range(count)})
-    _, loaded = load_valid_content(content, date(2026, 1, 15), jobs=2)
+    _, loaded = load_valid_content(content, date(2026, 1, 15), jobs=jobs)
     first, last = loaded.papers[0], loaded.papers[-1]
     assert len(loaded.papers) == count
     assert first.authors[0] is last.authors[0] and first.organization is last.organization
     assert first.tags[0] is last.tags[0] and first.links[0][0] is last.links[0][0]
+    assert sorted(p.title for p in loaded.papers) == sorted(f"Paper {n}" for n in range(count))  # the rest as read
 
-
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_names_are_one_string_each_across_papers(tmp_path, jobs):
-    """Author names, organizations, tags and link kinds recur across thousands of papers:
-    the papers a build reads hold one string for each (the same value, from any worker)."""
-    shared = dict(authors=["Ada Lovelace", "Bo Chen"], organization="Analytical Engines",
-                  tags=["quantization"], links={"code": "https://github.com/example/x"})
-    # enough entries to be read on two cores (parallel.MIN_PARALLEL)
-    content = write_site(tmp_path, {f"2025/paper-{n:03d}": paper(title=f"Paper {n}", **shared) for n in range(450)},
-                         tags={"quantization": "Fewer bits"})
-    _, papers = load_valid_content(content, date(2026, 1, 1), jobs=jobs)
-    first = papers.papers[0]
-    assert first.authors == ("Ada Lovelace", "Bo Chen") and first.links == (("code", "https://github.com/example/x"),)
-    for other in papers.papers[1:]:
-        assert other.authors[0] is first.authors[0] and other.authors[1] is first.authors[1]
-        assert other.organization is first.organization and other.tags[0] is first.tags[0]
-        assert other.links[0][0] is first.links[0][0]
-    assert sorted(p.title for p in papers.papers) == sorted(f"Paper {n}" for n in range(450))  # the rest as read
