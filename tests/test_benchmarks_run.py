@@ -57,3 +57,32 @@ def test_hugo_runs_take_turns_with_the_cold_builds(tmp_path):
     cases = {row[1] for row in rows_of(result.stdout.split("\n\n")[0])}
     assert cases == {"cold build", "Hugo cold build"}
     assert re.search(r"paperfeed/hugo cold wall [\d.]+× \([\d.]+ s / [\d.]+ s; run by run [\d.]+×", result.stdout)
+
+
+def test_against_takes_turns_between_two_checkouts_and_gives_the_ratios(tmp_path):
+    """--against: each run of a case by A and by B in turn (here the same checkout twice), the
+    first of the two alternating, on the site as each one's code left it; both rows in the
+    tables, and B/A run by run."""
+    result = run_benchmark(tmp_path, "--repeat", "2", "--cases", "cold,newentry", "--stages", "--against", str(REPO))
+    order = re.findall(r"^  (\w+) \(([AB])\) #(\d)", result.stderr, re.M)
+    assert order == [("cold", "A", "1"), ("cold", "B", "1"), ("cold", "B", "2"), ("cold", "A", "2"),
+                     ("newentry", "A", "1"), ("newentry", "B", "1"), ("newentry", "B", "2"), ("newentry", "A", "2")]
+    tables = [block for block in result.stdout.split("\n\n") if block.startswith("| N | case |")]
+    for table in tables:
+        assert [row[1] for row in rows_of(table)] == ["cold build (A)", "cold build (B)", "one new entry (A)",
+                                                      "one new entry (B)"]
+    header = [cell.strip() for cell in tables[0].splitlines()[0].strip("|").split("|")]
+    changed = {row[1]: int(row[header.index("files changed")].replace(",", "")) for row in rows_of(tables[0])}
+    # B's new-entry build starts from the site as B left it: it remakes what A's did, no more
+    assert 0 < changed["one new entry (B)"] == changed["one new entry (A)"] < changed["cold build (B)"]
+    for case in ("cold build", "one new entry"):
+        assert re.search(rf"^- N=30, {case}: B/A wall [\d.]+× run by run \([\d.]+–[\d.]+\); medians [\d.]+ s / "
+                         rf"[\d.]+ s, CPU [\d.]+×$", result.stdout, re.M), result.stdout
+    assert re.search(r"^- B: paperfeed", result.stdout, re.M)
+
+
+def test_against_refuses_hugo_and_search(tmp_path):
+    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "run.py"), "--sizes", "30", "--hugo",
+                             "--against", str(REPO), "--workdir", str(tmp_path / "bench")],
+                            capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert result.returncode == 2 and "--against compares two checkouts' builds" in result.stderr
