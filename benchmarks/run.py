@@ -659,8 +659,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"- {line}")
     if args.json:
         args.json.write_text(json.dumps({"notes": notes, "rows": [
-            {"n": r.n, "case": r.case, "error": r.error, "runs": [asdict(x) for x in r.runs]} for r in rows]},
-            indent=1))
+            {"n": r.n, "case": r.case, "checkout": r.label, "error": r.error,  # checkout: A or B with --against
+             "runs": [asdict(x) for x in r.runs]} for r in rows]}, indent=1))
     return 1 if any(r.error for r in rows) else 0
 
 

@@ -7,6 +7,7 @@ what its rows say: a cold build writes every file, a no-change rebuild none, one
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import shutil
 import subprocess
@@ -63,7 +64,8 @@ def test_against_takes_turns_between_two_checkouts_and_gives_the_ratios(tmp_path
     """--against: each run of a case by A and by B in turn (here the same checkout twice), the
     first of the two alternating, on the site as each one's code left it; both rows in the
     tables, and B/A run by run."""
-    result = run_benchmark(tmp_path, "--repeat", "2", "--cases", "cold,newentry", "--stages", "--against", str(REPO))
+    result = run_benchmark(tmp_path, "--repeat", "2", "--cases", "cold,newentry", "--stages", "--against", str(REPO),
+                           "--json", str(tmp_path / "runs.json"))
     order = re.findall(r"^  (\w+) \(([AB])\) #(\d)", result.stderr, re.M)
     assert order == [("cold", "A", "1"), ("cold", "B", "1"), ("cold", "B", "2"), ("cold", "A", "2"),
                      ("newentry", "A", "1"), ("newentry", "B", "1"), ("newentry", "B", "2"), ("newentry", "A", "2")]
@@ -79,6 +81,9 @@ def test_against_takes_turns_between_two_checkouts_and_gives_the_ratios(tmp_path
         assert re.search(rf"^- N=30, {case}: B/A wall [\d.]+× run by run \([\d.]+–[\d.]+\); medians [\d.]+ s / "
                          rf"[\d.]+ s, CPU [\d.]+×$", result.stdout, re.M), result.stdout
     assert re.search(r"^- B: paperfeed", result.stdout, re.M)
+    saved = json.loads((tmp_path / "runs.json").read_text())["rows"]
+    assert [(row["case"], row["checkout"], len(row["runs"])) for row in saved] == [
+        ("cold", "A", 2), ("cold", "B", 2), ("newentry", "A", 2), ("newentry", "B", 2)]
 
 
 def test_against_refuses_hugo_and_search(tmp_path):
