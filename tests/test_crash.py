@@ -511,3 +511,16 @@ def test_recovering_a_journal_removes_the_staging_folder_whole(tmp_path, monkeyp
     assert not staging.exists() and not journal.exists()
     assert {str(p.relative_to(output)) for p in output.rglob("*") if p.is_file()} == set(moved)
     assert bool(whole) == bool(leftover)  # removed whole only when something else was left
+
+
+def test_a_full_build_counts_the_files_it_removes_in_every_folder(tmp_path):
+    from generator.writer import _count_removed
+
+    output = tmp_path / "site"
+    for path in ["index.html", "gone.html", "papers/a/index.html", "papers/b/index.html", "papers/b/paper.bib",
+                 "tags/x/page/2/index.html", ".gitkeep", "papers/.gitkeep"]:
+        (output / path).parent.mkdir(parents=True, exist_ok=True)
+        (output / path).write_text(path)
+    kept = {"index.html", "papers/a/index.html", "papers/b/paper.bib", "tags/x/page/2/index.html", "new.html"}
+    assert _count_removed(output, kept) == 2  # gone.html and papers/b/index.html; placeholders stay
+    assert _count_removed(output, set()) == 6
