@@ -211,12 +211,12 @@ class Publication:
             if self.incremental:
                 if _same_bytes(old, data):
                     return UNCHANGED
+                self._mkdir(os.path.dirname(target))  # only for a file that is written
             else:
                 self._mkdir(os.path.dirname(target))
                 if data is None or not self._fresh and _same_bytes(old, data):
                     os.link(old, target)  # same bytes: keep the old file, and its mtime
                     return KEPT if data is None else UNCHANGED
-            self._mkdir(os.path.dirname(target))
             _write_file(target, data)
             return WRITTEN
         except OSError as exc:
