@@ -171,7 +171,8 @@ def data_jobs(site: SiteConfig, index: SiteIndex, views: dict, paths: list[str])
 
 
 def site_fingerprinter(site: SiteConfig) -> Fingerprinter:
-    return Fingerprinter(digest(repr(site)), stand_in=_stand_in)
+    # What a view or an entry is made from, hashed: fingerprints need no more of them.
+    return Fingerprinter(digest(repr(site)), {PaperView: _view_digest, Paper: Paper.identity})
 
 
 FINGERPRINT_BATCH = 500
@@ -252,13 +253,8 @@ def make_files(todo: list[Job], jobs: int | None, publication: Publication, prog
     return fingerprints
 
 
-def _stand_in(value: object) -> bytes | None:
-    """What a view or an entry is made from, hashed: fingerprints need no more of them."""
-    if isinstance(value, PaperView):
-        return value.source_digest
-    if isinstance(value, Paper):
-        return value.identity()
-    return None
+def _view_digest(view: PaperView) -> bytes:
+    return view.source_digest
 
 
 def _make(job: Job) -> bytes | str | Iterable[bytes] | Problem:
