@@ -3,7 +3,7 @@
 It remembers, between builds:
 - validated entries, keyed by a hash of the file's bytes and path, and each
   entry file's size and times, so a file that did not change is not read again;
-- rendered Markdown, math and BibTeX of each entry;
+- rendered Markdown, math and BibTeX of each entry, for one site address;
 - the words related papers are found by, for each entry;
 - the related papers, for one exact set of entries;
 - the cards most listings show, by what each paper's view is made from;
@@ -19,7 +19,7 @@ table is one file of its own: read back from one file, each word is one string
 shared by every paper that has it (from 32 shards, 32 strings: counting the words
 of every paper, as related papers do on each rebuild, took twice as long). Each
 file has a version header and a checksum; each shard names the context its
-values hold in (the tag vocabulary, the card template and settings). Anything
+values hold in (the tag vocabulary, the site's address, the card template and settings). Anything
 unexpected — another generator version, a truncated or corrupt file, a shard
 from another context — is dropped: a stale cache is rebuilt, never trusted. Every
 file is written atomically, and only after the site was published. A process that
@@ -41,7 +41,7 @@ from typing import Any
 
 from generator import __version__
 
-FORMAT = 3
+FORMAT = 4
 MAGIC = b"paperfeed-cache\n"
 CACHE_DIR = ".paperfeed-cache"
 
@@ -67,8 +67,9 @@ def pickling_copy(text: str) -> str:
 class BuildCache:
     entries: dict[bytes, Any] = field(default_factory=dict)  # entry digest -> Paper
     files: dict[str, tuple] = field(default_factory=dict)  # entry path -> (size, times, inode, when seen, digest)
-    markup: dict[bytes, Any] = field(default_factory=dict)  # entry + site address -> TextPieces
-    words: dict[bytes, Any] = field(default_factory=dict)  # the same keys -> related.Words
+    markup: dict[bytes, Any] = field(default_factory=dict)  # entry digest -> TextPieces
+    site_address: bytes = b""  # digest of the base_url the markup holds (BibTeX's url)
+    words: dict[bytes, Any] = field(default_factory=dict)  # entry digest -> related.Words
     related: tuple[bytes, dict[str, tuple[str, ...]]] = (b"", {})  # (digest of all entries, slug -> slugs)
     # (card template + settings, shared cards: UTF-8, or a related-list card as render.CardPatch)
     cards: tuple[bytes, dict[tuple[bytes, int], bytes | tuple]] = (b"", {})
@@ -88,7 +89,7 @@ SHARDS = {"entries": 32, "markup": 32, "cards": 32, "words": 1}  # files per tab
 def _tables(cache: BuildCache) -> dict[str, tuple[bytes, dict]]:
     """The keyed tables, kept apart from the main file: name -> (the context their values
     hold in, the table)."""
-    return {"entries": (cache.vocabulary, cache.entries), "markup": (b"", cache.markup),
+    return {"entries": (cache.vocabulary, cache.entries), "markup": (cache.site_address, cache.markup),
             "cards": (cache.cards[0], cache.cards[1]), "words": (b"", cache.words)}
 
 

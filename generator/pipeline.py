@@ -137,7 +137,11 @@ def cached_texts(papers: tuple[Paper, ...], base_url: str, cache: BuildCache,
                  jobs: int | None) -> tuple[dict[str, TextPieces], list[Words]]:
     """Markdown, math and BibTeX of each entry, and the words related papers are found by:
     from the cache, or made on every core."""
-    keys = [digest(p.identity(), base_url) for p in papers]
+    address = digest(base_url)
+    if cache.site_address != address:  # the texts hold the site's address (BibTeX's url): all made again
+        cache.markup.clear()
+        cache.site_address = address
+    keys = [p.identity() for p in papers]  # the entry's digest: a digest of digests cost 0.1 s at 10,000
     missing = [i for i, key in enumerate(keys) if key not in cache.markup or key not in cache.words]
 
     def make(i: int) -> tuple[tuple, Words]:

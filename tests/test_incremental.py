@@ -52,6 +52,8 @@ EDITS = {
         "quantization: Fewer bits\nmath-reasoning: Maths\n"),
     "change site.yaml": lambda c: (c / "site.yaml").write_text(
         (c / "site.yaml").read_text().replace("Test Papers", "Renamed Papers")),
+    "move the site to another address": lambda c: (c / "site.yaml").write_text(  # every URL, BibTeX's too
+        (c / "site.yaml").read_text().replace("base_url: https://example.org/", "base_url: https://moved.example.org/x/")),
 }
 
 
