@@ -9,6 +9,7 @@ files whose inputs changed.
 from __future__ import annotations
 
 import contextlib
+import operator
 import os
 import sys
 import time
@@ -176,7 +177,7 @@ def data_jobs(site: SiteConfig, index: SiteIndex, views: dict, paths: list[str])
 
 def site_fingerprinter(site: SiteConfig) -> Fingerprinter:
     # What a view or an entry is made from, hashed: fingerprints need no more of them.
-    return Fingerprinter(digest(repr(site)), {PaperView: _view_digest, Paper: Paper.identity})
+    return Fingerprinter(digest(repr(site)), {PaperView: operator.attrgetter("source_digest"), Paper: Paper.identity})
 
 
 FINGERPRINT_BATCH = 500
@@ -255,10 +256,6 @@ def make_files(todo: list[Job], jobs: int | None, publication: Publication, prog
             if count % 128 == 0 or count == len(todo):
                 progress("render", count, len(todo))
     return fingerprints
-
-
-def _view_digest(view: PaperView) -> bytes:
-    return view.source_digest
 
 
 def _make(job: Job) -> bytes | str | Iterable[bytes] | Problem:
