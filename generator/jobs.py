@@ -42,12 +42,13 @@ class Fingerprinter:
     in by a digest of what they are made from (`stand_ins`: a function per
     class, looked up by the value's exact class: one dict lookup, where a
     function asking isinstance of each value was a quarter of the work),
-    found in the inputs' tuples, lists and dicts; a tuple or list of values of
-    one such class is their digests joined (digests of one length: unambiguous). Any other object with a `__dict__` (the
-    pages' dataclasses: PageMeta, Link, FeedInfo…) is hashed as its class's
-    name and its fields' values, in order: pickle would look its class up by
-    name for each one (half of a listing page's fingerprint). Everything else
-    is pickled as it is.
+    found in the inputs' tuples, lists and dicts. A tuple or list of values
+    of one such class (a listing's views) is their digests joined: digests
+    are of one length, so that is unambiguous. Any other object with a
+    `__dict__` (the pages' dataclasses: PageMeta, Link, FeedInfo…) is hashed
+    as its class's name and its fields' values, in order: pickle would look
+    its class up by name for each one (half of a listing page's
+    fingerprint). Everything else is pickled as it is.
     """
 
     def __init__(self, shared: bytes, stand_ins: dict[type, Callable[[Any], bytes]]) -> None:
