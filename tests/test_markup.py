@@ -11,6 +11,8 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from markdown import Markdown
 
 from generator import markup
@@ -347,6 +349,28 @@ def test_the_paragraph_fast_path_matches_markdown():
             assert markup._read(text, [])[1] is None
             assert markup._paragraphs(source) == reference.convert(source), text
     assert fast >= len(samples) // 2
+
+
+PROSE = st.text(st.sampled_from([chr(c) for c in range(32, 127)] + ["\n", "\t", "\u00a0", "é"]), max_size=80)
+
+
+@settings(max_examples=400, deadline=None)
+@given(PROSE)
+@example("AT&T &copy; &#95; &lt;b&gt; x")  # references nh3 resolves: not inert
+@example("a\u00a0b")  # nh3 writes a no-break space as &nbsp;
+def test_prose_the_sanitiser_would_not_change_skips_it(text):
+    """Plain ASCII prose without '&' skips nh3 (markup._inert): the HTML must be what nh3 makes
+    of it, for paragraphs and titles alike (texts with '&', "é" or a no-break space still go through it)."""
+    def sanitised(source: str) -> str:
+        stash: list = []
+        read, converted = markup._read(source, stash)
+        made = markup._paragraphs(read) if converted is None else converted
+        return markup._CLEANER.clean(markup._unstash(made, stash, plain=False)).strip()
+
+    assert render_block(text) == sanitised(text)
+    assert render_inline(text) == markup._CLEANER.clean(render_inline(text))
+    if markup._inert(text):
+        assert markup._CLEANER.clean(markup._paragraphs(text)).strip() == markup._paragraphs(text).strip()
 
 
 @pytest.mark.parametrize("bad", ["$" * 20000, "`" * 20000, "``" * 5000, r"\(" * 5000,
