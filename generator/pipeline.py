@@ -3,12 +3,14 @@
 input changed. Every stage that costs time per paper is cached between builds
 (.paperfeed-cache/) and spread over every core on a cold build; each output
 file is a Job with a fingerprint of its inputs, so a rebuild makes only the
-files whose inputs changed.
+files whose inputs changed (and does not even plan a Job for the page of a
+paper whose inputs did not change: Renderer.papers).
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import operator
 import os
 import sys
@@ -57,30 +59,35 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
     compiled = CompiledTemplates(cache.compiled_templates)
     env = make_environment(theme, compiled)
     template_digests = TemplateDigests(env, cache.template_references)
+    # The cache describes this output only if both name the same build (see writer.py).
+    same_output = (cache.output_dir == str(output.resolve()) and output.is_dir()
+                   and bool(cache.build_id) and read_build_id(output) == cache.build_id)
+    previous = cache.outputs if same_output else {}
+    fingerprinter = site_fingerprinter(site)
     planned: list[Job] = []
-    renderer = Renderer(env, site, site_view(site), index, views, related, planned, template_digests)
+    renderer = Renderer(env, site, site_view(site), index, views, related, planned, template_digests,
+                        known_pages=cache.page_keys if previous else {}, known_outputs=previous,
+                        settings_digest=fingerprinter.shared)
     try:
         queue_pages(renderer)
     except jinja2.TemplateError as exc:  # a broken template found while planning (e.g. its syntax)
         raise BuildFailed([template_problem(exc)]) from exc
     feeds = feed_jobs(site, index, views)
     planned += feeds
+    carried = renderer.carried  # files known current without a Job (see Renderer.papers)
     # First: papers.json is the costliest file of all, and a rebuild's workers take files in order.
-    planned[:0] = data_jobs(site, index, views, [job.path for job in planned])
+    planned[:0] = data_jobs(site, index, views, [job.path for job in planned] + carried)
     planned += [Job(f"static/{rel}", source.read_bytes(), lambda s=source: s.read_bytes())
                 for rel, source in static_files(theme).items()]
     stages.done("plan")
-    # The cache describes this output only if both name the same build (see writer.py).
-    same_output = (cache.output_dir == str(output.resolve()) and output.is_dir()
-                   and bool(cache.build_id) and read_build_id(output) == cache.build_id)
-    previous = cache.outputs if same_output else {}
     # The search bundle is not a job (Pagefind writes it), so its files join the previous ones here.
     with Publication(output, set(previous) | search_paths(output) if same_output else None) as publication:
-        publication.claim_all(job.path for job in planned)  # two outputs at one path: fail before any work
-        fingerprinter = site_fingerprinter(site)
+        # two outputs at one path: fail before any work
+        publication.claim_all(itertools.chain((job.path for job in planned), carried))
         if previous:
             fingerprints, current = fingerprint_jobs(planned, fingerprinter, jobs, previous)
-            todo = keep_current(planned, current, publication)
+            fingerprints |= {path: previous[path] for path in carried}
+            todo = keep_current(planned, current, carried, publication)
         else:  # nothing to compare with: every file is made, and fingerprinted by the worker making it
             fingerprints, todo = {}, planned
         stages.done("fingerprint")
@@ -96,15 +103,17 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
         stats = publication.commit()
     cache.outputs, cache.output_dir, cache.build_id = fingerprints, str(output.resolve()), os.urandom(8).hex()
     cache.compiled_templates, cache.template_references = compiled.remembered(), template_digests.references
+    cache.page_keys = renderer.page_keys
     if save_cache(cache_file, cache):  # a cache that cannot be saved only makes the next build cold
         write_build_id(output, cache.build_id)
     stages.done("write")
-    pages = sum(1 for job in planned if job.path.endswith(".html"))
+    paths = [job.path for job in planned] + carried
+    pages = sum(1 for path in paths if path.endswith(".html"))
     feeds_count = sum(1 for f in feeds if f.path != OPML_FEED)
     write_stamp(cache_file, {"stamp": stamp, "output": cache.output_dir, "build": cache.build_id,
-                             "papers": len(papers.papers), "pages": pages, "files": len(planned),
+                             "papers": len(papers.papers), "pages": pages, "files": len(paths),
                              "feeds": feeds_count})
-    return BuildResult(len(papers.papers), pages, len(planned), feeds_count,
+    return BuildResult(len(papers.papers), pages, len(paths), feeds_count,
                        len(todo), stats, time.perf_counter() - started, stages.times)
 
 
@@ -199,14 +208,18 @@ def fingerprint_jobs(planned: list[Job], fingerprinter: Fingerprinter, jobs: int
     return fingerprints, [previous.get(path) == fingerprint for path, fingerprint in fingerprints.items()]
 
 
-def keep_current(planned: list[Job], current: list[bool], publication: Publication) -> list[Job]:
-    """Keep the files that are current; return the jobs left to make."""
+def keep_current(planned: list[Job], current: list[bool], carried: list[str],
+                 publication: Publication) -> list[Job]:
+    """Keep the files that are current (the planned ones marked so, and the `carried` ones no
+    Job was planned for); return the jobs left to make."""
     todo: list[Job] = []
     for job, kept in zip(planned, current):
         if kept:
             publication.record(job.path, publication.stage(job.path, None))
         else:
             todo.append(job)
+    for path in carried:
+        publication.record(path, publication.stage(path, None))
     return todo
 
 

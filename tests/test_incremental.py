@@ -100,6 +100,37 @@ def test_one_edit_remakes_only_what_shows_it(site, tmp_path):
     assert "authors/ann-lee/index.html" not in changed
 
 
+def test_a_rebuild_plans_nothing_for_a_paper_page_made_from_the_same_inputs(make_site, tmp_path, monkeypatch):
+    """A paper whose page key (render._page_key) is the one the output's build recorded queues no
+    Job: its page and BibTeX file are carried over. One whose neighbour on its day changed is not."""
+    from datetime import date
+
+    from generator import render
+    from generator.build import build_site
+
+    content = make_site(papers={
+        "2025/alpha": paper(title="Alpha kernels", added="2025-12-09", tags=["quantization"]),
+        "2025/beta": paper(title="Beta kernels", added="2025-12-09", tags=["quantization"]),
+        "2025/solo": paper(title="Solo", added="2025-12-01", tags=["math-reasoning"], abstract="Nothing alike."),
+    }, site={"search": False})
+    out, carried = tmp_path / "out", []
+    papers = render.Renderer.papers
+
+    def spy(self):
+        papers(self)
+        carried.append(set(self.carried))
+
+    monkeypatch.setattr(render.Renderer, "papers", spy)
+    build_site(content, out, date(2026, 1, 15))
+    edit_entry(content / "papers/2025/beta.yaml", title="Beta kernels, retitled")
+    build_site(content, out, date(2026, 1, 15))
+    assert carried == [set(), {"papers/solo/index.html", "papers/solo/paper.bib"}]
+    assert "Beta kernels, retitled" in (out / "papers/alpha/index.html").read_text(encoding="utf-8")
+    shutil.copytree(content, tmp_path / "fresh" / "content")
+    build(tmp_path / "fresh" / "content", tmp_path / "fresh-out", "--no-cache")
+    assert tree(out) == tree(tmp_path / "fresh-out")
+
+
 def test_the_output_is_the_builds_own_and_a_cold_build_restores_a_file_deleted_by_hand(site, tmp_path):
     """A rebuild trusts that the output folder holds what the build named in it wrote (it does
     not look for each file again: a third of a rebuild's fingerprint stage); `--no-cache`
