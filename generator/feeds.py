@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from email.utils import format_datetime
@@ -343,11 +344,13 @@ def _date_text(when: datetime, rss: bool) -> str:
 # --- the feeds ------------------------------------------------------------------------
 
 
-def feed_jobs(site: SiteConfig, index: SiteIndex, views: dict[str, PaperView]) -> list[Job]:
+def feed_jobs(site: SiteConfig, index: SiteIndex, views: dict[str, PaperView],
+              carried: Container[str] = ()) -> list[Job]:
     """Every feed file of the site as a Job: its path, its inputs, how to make it.
 
     The inputs are the feed's description and the views of its items, so an
-    incremental build remakes only the feeds whose items changed.
+    incremental build remakes only the feeds whose items changed. The feeds of
+    the groups in `carried` (by page URL) are known current: no Job for them.
     """
     items = _Items(site, views)
     heads: dict[str, _Head] = {}
@@ -371,6 +374,8 @@ def feed_jobs(site: SiteConfig, index: SiteIndex, views: dict[str, PaperView]) -
 
             inputs = (feed, tuple(tuple(views[p.slug] for p in day.papers) for day in days))
             jobs.append(Job(feed.url, inputs, make_digest))
+            continue
+        if feed.page_url in carried:
             continue
         papers = index.papers if feed.kind == "main" else groups[feed.page_url].papers
         slugs = tuple(p.slug for p in papers[: site.feed_items])

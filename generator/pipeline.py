@@ -3,8 +3,8 @@
 input changed. Every stage that costs time per paper is cached between builds
 (.paperfeed-cache/) and spread over every core on a cold build; each output
 file is a Job with a fingerprint of its inputs, so a rebuild makes only the
-files whose inputs changed (and does not even plan a Job for the page of a
-paper whose inputs did not change: Renderer.papers).
+files whose inputs changed (and does not even plan Jobs for the files of a
+paper, author or organization whose inputs did not change: Renderer.papers).
 """
 
 from __future__ import annotations
@@ -66,15 +66,15 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
     fingerprinter = site_fingerprinter(site)
     planned: list[Job] = []
     renderer = Renderer(env, site, site_view(site), index, views, related, planned, template_digests,
-                        known_pages=cache.page_keys if previous else {}, known_outputs=previous,
+                        known_keys=cache.page_keys if previous else {}, known_outputs=previous,
                         settings_digest=fingerprinter.shared)
     try:
         queue_pages(renderer)
     except jinja2.TemplateError as exc:  # a broken template found while planning (e.g. its syntax)
         raise BuildFailed([template_problem(exc)]) from exc
-    feeds = feed_jobs(site, index, views)
+    feeds = feed_jobs(site, index, views, renderer.carried_groups)
     planned += feeds
-    carried = renderer.carried  # files known current without a Job (see Renderer.papers)
+    carried = renderer.carried  # files known current without a Job (see Renderer.papers and .people)
     # First: papers.json is the costliest file of all, and a rebuild's workers take files in order.
     planned[:0] = data_jobs(site, index, views, [job.path for job in planned] + carried)
     planned += [Job(f"static/{rel}", source.read_bytes(), lambda s=source: s.read_bytes())
@@ -109,7 +109,7 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
     stages.done("write")
     paths = [job.path for job in planned] + carried
     pages = sum(1 for path in paths if path.endswith(".html"))
-    feeds_count = sum(1 for f in feeds if f.path != OPML_FEED)
+    feeds_count = sum(1 for f in feeds if f.path != OPML_FEED) + renderer.carried_feeds
     write_stamp(cache_file, {"stamp": stamp, "output": cache.output_dir, "build": cache.build_id,
                              "papers": len(papers.papers), "pages": pages, "files": len(paths),
                              "feeds": feeds_count})
@@ -201,8 +201,9 @@ def fingerprint_jobs(planned: list[Job], fingerprinter: Fingerprinter, jobs: int
     def batch(b: int) -> bytes:  # one bytes per batch: 30,000 results unpickled one by one cost a tenth
         return b"".join(map(fingerprinter.of, planned[b * FINGERPRINT_BATCH:(b + 1) * FINGERPRINT_BATCH]))
 
-    # Below four batches, one process is quicker than starting workers.
-    found = b"".join(parallel_map(batch, -(-len(planned) // FINGERPRINT_BATCH), jobs, min_parallel=4))
+    # Below 10,000 jobs (most rebuilds plan no more: Renderer.papers), one process is quicker than
+    # starting workers, each with its own copy of the pages of memory it touches.
+    found = b"".join(parallel_map(batch, -(-len(planned) // FINGERPRINT_BATCH), jobs, min_parallel=20))
     size = FINGERPRINT_SIZE
     fingerprints = {job.path: found[i * size:(i + 1) * size] for i, job in enumerate(planned)}
     return fingerprints, [previous.get(path) == fingerprint for path, fingerprint in fingerprints.items()]

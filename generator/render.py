@@ -20,7 +20,8 @@ from markupsafe import Markup
 
 from generator.config import SiteConfig
 from generator.index import (
-    MAIN_FEEDS, Group, SiteIndex, feed_urls_of, month_key, output_path, paginate, week_key,
+    MAIN_FEEDS, Group, SiteIndex, feed_urls_of, group_feed_urls, month_key, output_path, page_url, paginate,
+    week_key,
 )
 from generator.views import FeedLink, Link, PaperView, SiteView
 from generator.errors import BuildFailed, Problem
@@ -67,14 +68,18 @@ class Renderer:
     related: dict[str, tuple]
     jobs: list[Job]  # what this renderer produces: one Job per output file, made later
     template_digest: Callable[[str], bytes]
-    # A rebuild's knowledge of the output it updates: the paper-page keys the build that wrote it
+    # A rebuild's knowledge of the output it updates: the page keys the build that wrote it
     # recorded (`page_keys`), the files it holds, and the digest of the settings both share.
-    known_pages: dict[str, bytes] = field(default_factory=dict)
+    known_keys: dict[str, bytes] = field(default_factory=dict)
     known_outputs: Container[str] = ()
     settings_digest: bytes = b""
     main_feeds: tuple[FeedLink, ...] = field(init=False)
-    page_keys: dict[str, bytes] = field(init=False)  # slug -> what its page is made from, hashed
+    # The URL of a paper's page, or of an author's or organization's first page -> what its files
+    # are made from, hashed (see papers() and people()).
+    page_keys: dict[str, bytes] = field(init=False)
     carried: list[str] = field(init=False)  # the output's files known current: no Job queued for them
+    carried_groups: set[str] = field(init=False)  # the groups whose files those are (feed_jobs skips them)
+    carried_feeds: int = field(init=False)  # how many of the files are feeds
 
     def __post_init__(self) -> None:
         base = self.site.base_path
@@ -93,7 +98,7 @@ class Renderer:
         self._months = {g.key: g for g in self.index.months}
         self.main_feeds = tuple(FeedLink(f"{self.site.title} ({FEED_TITLES[mime]})", url, mime)
                                 for url, mime in MAIN_FEEDS)
-        self.page_keys, self.carried = {}, []
+        self.page_keys, self.carried, self.carried_groups, self.carried_feeds = {}, [], set(), 0
 
     def _card(self, paper: PaperView, heading: int = 2, link_day: bool = True) -> Markup:
         """A paper's card, rendered once per build (and process) and reused on every
@@ -255,12 +260,38 @@ class Renderer:
         self._render("tags.html", page, tags=tuple(_tag_row(t) for t in self.index.tags))
 
     def people(self) -> None:
+        """Each author's and organization's pages; an author whose pages and feeds are made from
+        what the output's copies were made from queues no Job for them (as papers() does)."""
+        salt = self._salt("listing.html")
         for author in self.index.authors:
-            self.listing(author, f"Papers by {author.name}",
-                         f"{_papers(len(author.papers))} by {author.name} on {self.site.title}, newest first.")
+            if not self._carry_group(author, salt):
+                self.listing(author, f"Papers by {author.name}",
+                             f"{_papers(len(author.papers))} by {author.name} on {self.site.title}, newest first.")
         for org in self.index.organizations:
-            self.listing(org, f"Papers from {org.name}",
-                         f"{_papers(len(org.papers))} from {org.name} on {self.site.title}, newest first.")
+            if not self._carry_group(org, salt):
+                self.listing(org, f"Papers from {org.name}",
+                             f"{_papers(len(org.papers))} from {org.name} on {self.site.title}, newest first.")
+
+    def _carry_group(self, group: Group, salt: bytes) -> bool:
+        """Whether an author's or organization's files are current, and so carried over: its
+        pages (`listing`) and feeds (feeds.feed_jobs) are made from the settings, the listing
+        template, the group and its papers' views alone, all in the key."""
+        key = self.page_keys[group.url] = _group_key(self.settings_digest + salt, group, self.views)
+        pages = max(1, -(-len(group.papers) // self.site.per_page))  # as paginate() cuts them
+        paths = [output_path(page_url(group.url, n)) for n in range(1, pages + 1)]
+        feeds = [url for url, _ in group_feed_urls(group)]
+        if not self._carry(group.url, key, paths + feeds):
+            return False
+        self.carried_groups.add(group.url)
+        self.carried_feeds += len(feeds)
+        return True
+
+    def _carry(self, url: str, key: bytes, paths: list[str] | tuple[str, ...]) -> bool:
+        """Carry `paths` over when the output's build recorded the same key for `url` and wrote them."""
+        if self.known_keys.get(url) != key or not all(path in self.known_outputs for path in paths):
+            return False
+        self.carried += paths
+        return True
 
     # --- single pages -------------------------------------------------------------
 
@@ -275,12 +306,9 @@ class Renderer:
                 prev_paper = self.views[day.papers[i - 1].slug] if i > 0 else None
                 next_paper = self.views[day.papers[i + 1].slug] if i + 1 < len(day.papers) else None
                 related = self._cards(self.related.get(paper.slug, ()))
-                key = self.page_keys[paper.slug] = _page_key(self.settings_digest + salt, view, prev_paper,
-                                                              next_paper, related)
-                page_path = output_path(view.url)
-                if (self.known_pages.get(paper.slug) == key and page_path in self.known_outputs
-                        and view.bibtex_url in self.known_outputs):
-                    self.carried += (page_path, view.bibtex_url)
+                key = self.page_keys[view.url] = _page_key(self.settings_digest + salt, view, prev_paper,
+                                                            next_paper, related)
+                if self._carry(view.url, key, (output_path(view.url), view.bibtex_url)):
                     continue
                 self._render_from("paper.html", view.url, self._paper_context, view, prev_paper, next_paper, related)
                 self.jobs.append(Job(view.bibtex_url, view, lambda text=view.bibtex: text))  # made from the view
@@ -311,6 +339,16 @@ def _page_key(shared: bytes, view: PaperView, prev_paper: PaperView | None, next
     h.update(b"".join([view.source_digest, prev_paper.source_digest if prev_paper else _NO_PAPER,
                        next_paper.source_digest if next_paper else _NO_PAPER,
                        *[r.source_digest for r in related]]))
+    return h.digest()
+
+
+def _group_key(shared: bytes, group: Group, views: dict[str, PaperView]) -> bytes:
+    """An author's or organization's pages and feeds' inputs, hashed: the settings and the
+    listing template (`shared`), what the group is, and its papers' views in order."""
+    h = hashlib.blake2b(shared, digest_size=16)
+    h.update("\0".join((group.kind, group.key, group.name, group.url, group.description, ""))
+             .encode("utf-8", "surrogatepass"))
+    h.update(b"".join([views[paper.slug].source_digest for paper in group.papers]))
     return h.digest()
 
 

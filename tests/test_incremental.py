@@ -105,32 +105,39 @@ def test_one_edit_remakes_only_what_shows_it(site, tmp_path):
     assert "authors/ann-lee/index.html" not in changed
 
 
-def test_a_rebuild_plans_nothing_for_a_paper_page_made_from_the_same_inputs(make_site, tmp_path, monkeypatch):
-    """A paper whose page key (render._page_key) is the one the output's build recorded queues no
-    Job: its page and BibTeX file are carried over. One whose neighbour on its day changed is not."""
+def test_a_rebuild_plans_nothing_for_files_made_from_the_same_inputs(make_site, tmp_path, monkeypatch):
+    """A paper, author or organization whose key (render._page_key, render._group_key) is the one
+    the output's build recorded queues no Job: its files are carried over. A paper whose neighbour
+    on its day changed is not, nor an author or organization of the edited paper."""
     from datetime import date
 
     from generator import render
     from generator.build import build_site
 
     content = make_site(papers={
-        "2025/alpha": paper(title="Alpha kernels", added="2025-12-09", tags=["quantization"]),
-        "2025/beta": paper(title="Beta kernels", added="2025-12-09", tags=["quantization"]),
-        "2025/solo": paper(title="Solo", added="2025-12-01", tags=["math-reasoning"], abstract="Nothing alike."),
+        "2025/alpha": paper(title="Alpha kernels", added="2025-12-09", tags=["quantization"], authors=["Bo Chen"]),
+        "2025/beta": paper(title="Beta kernels", added="2025-12-09", tags=["quantization"], authors=["Bo Chen"],
+                           organization="Lab X"),
+        "2025/solo": paper(title="Solo", added="2025-12-01", tags=["math-reasoning"], abstract="Nothing alike.",
+                           authors=["Sam Solo"], organization="Lab Y"),
     }, site={"search": False})
     out, carried = tmp_path / "out", []
-    papers = render.Renderer.papers
+    queue = render.Renderer.people
 
-    def spy(self):
-        papers(self)
+    def spy(self):  # people() is queued after papers()
+        queue(self)
         carried.append(set(self.carried))
 
-    monkeypatch.setattr(render.Renderer, "papers", spy)
+    monkeypatch.setattr(render.Renderer, "people", spy)
     build_site(content, out, date(2026, 1, 15))
     edit_entry(content / "papers/2025/beta.yaml", title="Beta kernels, retitled")
     build_site(content, out, date(2026, 1, 15))
-    assert carried == [set(), {"papers/solo/index.html", "papers/solo/paper.bib"}]
+    assert carried == [set(), {"papers/solo/index.html", "papers/solo/paper.bib", "authors/sam-solo/index.html",
+                               "authors/sam-solo/atom.xml", "authors/sam-solo/feed.xml",
+                               "organizations/lab-y/index.html", "organizations/lab-y/atom.xml",
+                               "organizations/lab-y/feed.xml"}]
     assert "Beta kernels, retitled" in (out / "papers/alpha/index.html").read_text(encoding="utf-8")
+    assert "Beta kernels, retitled" in (out / "authors/bo-chen/atom.xml").read_text(encoding="utf-8")
     shutil.copytree(content, tmp_path / "fresh" / "content")
     build(tmp_path / "fresh" / "content", tmp_path / "fresh-out", "--no-cache")
     assert tree(out) == tree(tmp_path / "fresh-out")
