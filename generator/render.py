@@ -20,8 +20,7 @@ from markupsafe import Markup
 
 from generator.config import SiteConfig
 from generator.index import (
-    MAIN_FEEDS, Group, SiteIndex, feed_urls_of, group_feed_urls, month_key, output_path, page_url, paginate,
-    week_key,
+    MAIN_FEEDS, Group, SiteIndex, feed_urls_of, group_feed_urls, month_key, output_path, paginate, week_key,
 )
 from generator.views import FeedLink, Link, PaperView, SiteView
 from generator.errors import BuildFailed, Problem
@@ -74,8 +73,8 @@ class Renderer:
     known_outputs: Container[str] = ()
     settings_digest: bytes = b""
     main_feeds: tuple[FeedLink, ...] = field(init=False)
-    # The URL of a paper's page, or of an author's or organization's first page -> what its files
-    # are made from, hashed (see papers() and people()).
+    # The URL of a paper's page, or of a group's first page (a day, a tag, an author…) -> what its
+    # files are made from, hashed (see papers() and listing()).
     page_keys: dict[str, bytes] = field(init=False)
     carried: list[str] = field(init=False)  # the output's files known current: no Job queued for them
     carried_groups: set[str] = field(init=False)  # the groups whose files those are (feed_jobs skips them)
@@ -214,11 +213,29 @@ class Renderer:
     def listing(self, group: Group, heading: str, description: str,
                 prev_link: Link | None = None, next_link: Link | None = None,
                 see_also: tuple[Link, ...] = ()) -> None:
+        """A group's pages, paginated. A group whose pages and feeds (feeds.feed_jobs) are made from
+        what the output's copies were made from queues no Job for them (as papers() does)."""
+        pages = paginate(group.papers, group.url, self.site.per_page)
+        key = self.page_keys[group.url] = _listing_key(
+            self._salt("listing.html"), self.settings_digest, group, (heading, description),
+            (prev_link, next_link, *see_also), [self.views[paper.slug] for paper in group.papers])
+        feeds = [url for url, _ in group_feed_urls(group)]
+        if self._carry(group.url, key, [output_path(page_.url) for page_ in pages] + feeds):
+            self.carried_groups.add(group.url)
+            self.carried_feeds += len(feeds)
+            return
         group_link = Link(group.name, group.url)
-        for page_ in paginate(group.papers, group.url, self.site.per_page):
+        for page_ in pages:
             self._render_from("listing.html", page_.url, self._listing_context, group_link, group.kind, heading,
                               description, prev_link, next_link, see_also, page_.url, page_.number, page_.count,
                               page_.prev_url, page_.next_url, self._cards(page_.papers), len(group.papers))
+
+    def _carry(self, url: str, key: bytes, paths: list[str] | tuple[str, ...]) -> bool:
+        """Carry `paths` over when the output's build recorded the same key for `url` and wrote them."""
+        if self.known_keys.get(url) != key or not all(path in self.known_outputs for path in paths):
+            return False
+        self.carried += paths
+        return True
 
     def _listing_context(self, group: Link, kind: str, heading: str, description: str, prev_link: Link | None,
                          next_link: Link | None, see_also: tuple[Link, ...], url: str, number: int, count: int,
@@ -260,38 +277,12 @@ class Renderer:
         self._render("tags.html", page, tags=tuple(_tag_row(t) for t in self.index.tags))
 
     def people(self) -> None:
-        """Each author's and organization's pages; an author whose pages and feeds are made from
-        what the output's copies were made from queues no Job for them (as papers() does)."""
-        salt = self._salt("listing.html")
         for author in self.index.authors:
-            if not self._carry_group(author, salt):
-                self.listing(author, f"Papers by {author.name}",
-                             f"{_papers(len(author.papers))} by {author.name} on {self.site.title}, newest first.")
+            self.listing(author, f"Papers by {author.name}",
+                         f"{_papers(len(author.papers))} by {author.name} on {self.site.title}, newest first.")
         for org in self.index.organizations:
-            if not self._carry_group(org, salt):
-                self.listing(org, f"Papers from {org.name}",
-                             f"{_papers(len(org.papers))} from {org.name} on {self.site.title}, newest first.")
-
-    def _carry_group(self, group: Group, salt: bytes) -> bool:
-        """Whether an author's or organization's files are current, and so carried over: its
-        pages (`listing`) and feeds (feeds.feed_jobs) are made from the settings, the listing
-        template, the group and its papers' views alone, all in the key."""
-        key = self.page_keys[group.url] = _group_key(self.settings_digest + salt, group, self.views)
-        pages = max(1, -(-len(group.papers) // self.site.per_page))  # as paginate() cuts them
-        paths = [output_path(page_url(group.url, n)) for n in range(1, pages + 1)]
-        feeds = [url for url, _ in group_feed_urls(group)]
-        if not self._carry(group.url, key, paths + feeds):
-            return False
-        self.carried_groups.add(group.url)
-        self.carried_feeds += len(feeds)
-        return True
-
-    def _carry(self, url: str, key: bytes, paths: list[str] | tuple[str, ...]) -> bool:
-        """Carry `paths` over when the output's build recorded the same key for `url` and wrote them."""
-        if self.known_keys.get(url) != key or not all(path in self.known_outputs for path in paths):
-            return False
-        self.carried += paths
-        return True
+            self.listing(org, f"Papers from {org.name}",
+                         f"{_papers(len(org.papers))} from {org.name} on {self.site.title}, newest first.")
 
     # --- single pages -------------------------------------------------------------
 
@@ -342,13 +333,17 @@ def _page_key(shared: bytes, view: PaperView, prev_paper: PaperView | None, next
     return h.digest()
 
 
-def _group_key(shared: bytes, group: Group, views: dict[str, PaperView]) -> bytes:
-    """An author's or organization's pages and feeds' inputs, hashed: the settings and the
-    listing template (`shared`), what the group is, and its papers' views in order."""
-    h = hashlib.blake2b(shared, digest_size=16)
-    h.update("\0".join((group.kind, group.key, group.name, group.url, group.description, ""))
-             .encode("utf-8", "surrogatepass"))
-    h.update(b"".join([views[paper.slug].source_digest for paper in group.papers]))
+def _listing_key(salt: bytes, settings: bytes, group: Group, texts: tuple[str, ...],
+                 links: tuple[Link | None, ...], views: list[PaperView]) -> bytes:
+    """A group's pages' and feeds' inputs, hashed: the settings and templates, what the group
+    is, its heading and description, the links to other groups on its pages, and its papers'
+    views in order. (Its feeds are made from the settings, the group and its newest views.)"""
+    h = hashlib.blake2b(settings + salt, digest_size=16)
+    words = [group.kind, group.key, group.name, group.url, group.description, *texts]
+    for link in links:
+        words += ("-", "") if link is None else ("+" + link.text, link.url)
+    h.update("\0".join(words).encode("utf-8", "surrogatepass") + b"\0")
+    h.update(b"".join([view.source_digest for view in views]))
     return h.digest()
 
 

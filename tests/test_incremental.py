@@ -107,9 +107,9 @@ def test_one_edit_remakes_only_what_shows_it(site, tmp_path):
 
 
 def test_a_rebuild_plans_nothing_for_files_made_from_the_same_inputs(make_site, tmp_path, monkeypatch):
-    """A paper, author or organization whose key (render._page_key, render._group_key) is the one
-    the output's build recorded queues no Job: its files are carried over. A paper whose neighbour
-    on its day changed is not, nor an author or organization of the edited paper."""
+    """A paper or a group (a day, a tag, an author…) whose key (render._page_key, render._listing_key)
+    is the one the output's build recorded queues no Job: its files are carried over. A paper whose
+    neighbour on its day changed is not, nor a group that lists the edited paper."""
     from datetime import date
 
     from generator import render
@@ -133,10 +133,14 @@ def test_a_rebuild_plans_nothing_for_files_made_from_the_same_inputs(make_site, 
     build_site(content, out, date(2026, 1, 15))
     edit_entry(content / "papers/2025/beta.yaml", title="Beta kernels, retitled")
     build_site(content, out, date(2026, 1, 15))
-    assert carried == [set(), {"papers/solo/index.html", "papers/solo/paper.bib", "authors/sam-solo/index.html",
-                               "authors/sam-solo/atom.xml", "authors/sam-solo/feed.xml",
-                               "organizations/lab-y/index.html", "organizations/lab-y/atom.xml",
-                               "organizations/lab-y/feed.xml"}]
+    # Solo's files, and its day's, week's, tag's, author's and organization's: none shows beta
+    # (the day of 1 December links to the day after, whose name and address did not change).
+    # Not December's, whose listing holds beta.
+    solo = {"papers/solo/index.html", "papers/solo/paper.bib", "days/2025-12-01/index.html",
+            "weeks/2025-W49/index.html", *(f"{group}/{name}" for group in ("tags/math-reasoning", "authors/sam-solo",
+                                                                           "organizations/lab-y")
+                                          for name in ("index.html", "atom.xml", "feed.xml"))}
+    assert carried == [set(), solo]
     assert "Beta kernels, retitled" in (out / "papers/alpha/index.html").read_text(encoding="utf-8")
     assert "Beta kernels, retitled" in (out / "authors/bo-chen/atom.xml").read_text(encoding="utf-8")
     shutil.copytree(content, tmp_path / "fresh" / "content")
