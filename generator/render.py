@@ -20,9 +20,10 @@ from markupsafe import Markup
 
 from generator.config import SiteConfig
 from generator.index import (
-    MAIN_FEEDS, Group, SiteIndex, feed_urls_of, group_feed_urls, month_key, output_path, paginate, week_key,
+    MAIN_FEEDS, Group, SiteIndex, feed_urls_of, group_feed_urls, month_key, output_path, paginate, paper_url,
+    week_key,
 )
-from generator.views import FeedLink, Link, PaperView, SiteView
+from generator.views import FeedLink, Link, PaperView, PaperViews, SiteView
 from generator.errors import BuildFailed, Problem
 from generator.jobs import Job
 from generator.theme import template_problem
@@ -63,7 +64,7 @@ class Renderer:
     site: SiteConfig
     site_view: SiteView
     index: SiteIndex
-    views: dict[str, PaperView]
+    views: PaperViews
     related: dict[str, tuple]
     jobs: list[Job]  # what this renderer produces: one Job per output file, made later
     template_digest: Callable[[str], bytes]
@@ -128,13 +129,13 @@ class Renderer:
         settings) by the digest of what each view is made from; those are not made again.
         Returns this build's shared cards, in the same form."""
         wanted = []
-        for view in self.views.values():
+        for slug, digest in self.views.digests.items():
             for heading in SHARED_CARD_HEADINGS:
-                html = known.get((view.source_digest, heading))
+                html = known.get((digest, heading))
                 if html is not None:
-                    self._cards_made[(view.slug, heading, True)] = html
-                elif (view.slug, heading, True) not in self._cards_made:
-                    wanted.append((view, heading))
+                    self._cards_made[(slug, heading, True)] = html
+                elif (slug, heading, True) not in self._cards_made:
+                    wanted.append((self.views[slug], heading))  # the view made here, not in each worker
 
         def make(i: int) -> bytes | CardPatch | Problem:
             view, heading = wanted[i]
@@ -152,8 +153,8 @@ class Renderer:
             if isinstance(html, Problem):
                 raise BuildFailed([html])
             self._cards_made[(view.slug, heading, True)] = html
-        return {(view.source_digest, heading): self._cards_made[(view.slug, heading, True)]
-                for view in self.views.values() for heading in SHARED_CARD_HEADINGS}
+        return {(digest, heading): self._cards_made[(slug, heading, True)]
+                for slug, digest in self.views.digests.items() for heading in SHARED_CARD_HEADINGS}
 
     def _render(self, template: str, page: PageMeta, **context) -> None:
         """Queue one page: the build renders it only when its inputs changed."""
@@ -218,7 +219,7 @@ class Renderer:
         pages = paginate(group.papers, group.url, self.site.per_page)
         key = self.page_keys[group.url] = _listing_key(
             self._salt("listing.html"), self.settings_digest, group, (heading, description),
-            (prev_link, next_link, *see_also), [self.views[paper.slug] for paper in group.papers])
+            (prev_link, next_link, *see_also), [self.views.digests[paper.slug] for paper in group.papers])
         feeds = [url for url, _ in group_feed_urls(group)]
         if self._carry(group.url, key, [output_path(page_.url) for page_ in pages] + feeds):
             self.carried_groups.add(group.url)
@@ -288,20 +289,26 @@ class Renderer:
 
     def papers(self) -> None:
         """A page and a BibTeX file per paper. A paper whose page is made from what the output's
-        copy was made from (its key, below, is the one recorded then) queues no Job at all: at
-        10,000 papers, planning and fingerprinting 20,000 Jobs cost a rebuild a fifth of a second."""
-        salt = self._salt("paper.html")
+        copy was made from (its key, below, is the one recorded then) queues no Job at all, and
+        needs no view: at 10,000 papers, planning and fingerprinting 20,000 Jobs cost a rebuild
+        a fifth of a second, and making the views a quarter."""
+        shared, digests = self.settings_digest + self._salt("paper.html"), self.views.digests
         for day in self.index.days:
             for i, paper in enumerate(day.papers):
-                view = self.views[paper.slug]
-                prev_paper = self.views[day.papers[i - 1].slug] if i > 0 else None
-                next_paper = self.views[day.papers[i + 1].slug] if i + 1 < len(day.papers) else None
-                related = self._cards(self.related.get(paper.slug, ()))
-                key = self.page_keys[view.url] = _page_key(self.settings_digest + salt, view, prev_paper,
-                                                            next_paper, related)
-                if self._carry(view.url, key, (output_path(view.url), view.bibtex_url)):
+                prev_slug = day.papers[i - 1].slug if i > 0 else None
+                next_slug = day.papers[i + 1].slug if i + 1 < len(day.papers) else None
+                related = self.related.get(paper.slug, ())
+                url = paper_url(paper.slug)
+                key = self.page_keys[url] = _page_key(shared, paper.slug, [
+                    digests[paper.slug], digests[prev_slug] if prev_slug else _NO_PAPER,
+                    digests[next_slug] if next_slug else _NO_PAPER, *[digests[p.slug] for p in related]])
+                if self._carry(url, key, (output_path(url), url + "paper.bib")):
                     continue
-                self._render_from("paper.html", view.url, self._paper_context, view, prev_paper, next_paper, related)
+                view = self.views[paper.slug]
+                prev_paper = self.views[prev_slug] if prev_slug else None
+                next_paper = self.views[next_slug] if next_slug else None
+                self._render_from("paper.html", view.url, self._paper_context, view, prev_paper, next_paper,
+                                  self._cards(related))
                 self.jobs.append(Job(view.bibtex_url, view, lambda text=view.bibtex: text))  # made from the view
 
     def _paper_context(self, view: PaperView, prev_paper: PaperView | None, next_paper: PaperView | None,
@@ -319,22 +326,19 @@ class Renderer:
 _NO_PAPER = bytes(16)  # in a page key, where there is no previous or next paper
 
 
-def _page_key(shared: bytes, view: PaperView, prev_paper: PaperView | None, next_paper: PaperView | None,
-              related: tuple[PaperView, ...]) -> bytes:
+def _page_key(shared: bytes, slug: str, digests: list[bytes]) -> bytes:
     """A paper page's inputs as its Job would have them — the page's settings and templates
-    (`shared`), its view, its neighbours on its day, its related papers — hashed: the same
-    inputs as the Job's fingerprint, each view by its digest (of one length: unambiguous).
-    The BibTeX file is made from the view alone, so it is current when the page is."""
+    (`shared`), and the digests of its view, its neighbours' on its day and its related papers'
+    (each PaperView.source_digest, of one length: unambiguous) — hashed. The BibTeX file is
+    made from the view alone, so it is current when the page is."""
     h = hashlib.blake2b(shared, digest_size=16)
-    h.update(view.slug.encode("utf-8", "surrogatepass") + b"\0")
-    h.update(b"".join([view.source_digest, prev_paper.source_digest if prev_paper else _NO_PAPER,
-                       next_paper.source_digest if next_paper else _NO_PAPER,
-                       *[r.source_digest for r in related]]))
+    h.update(slug.encode("utf-8", "surrogatepass") + b"\0")
+    h.update(b"".join(digests))
     return h.digest()
 
 
 def _listing_key(salt: bytes, settings: bytes, group: Group, texts: tuple[str, ...],
-                 links: tuple[Link | None, ...], views: list[PaperView]) -> bytes:
+                 links: tuple[Link | None, ...], digests: list[bytes]) -> bytes:
     """A group's pages' and feeds' inputs, hashed: the settings and templates, what the group
     is, its heading and description, the links to other groups on its pages, and its papers'
     views in order. (Its feeds are made from the settings, the group and its newest views.)"""
@@ -343,7 +347,7 @@ def _listing_key(salt: bytes, settings: bytes, group: Group, texts: tuple[str, .
     for link in links:
         words += ("-", "") if link is None else ("+" + link.text, link.url)
     h.update("\0".join(words).encode("utf-8", "surrogatepass") + b"\0")
-    h.update(b"".join([view.source_digest for view in views]))
+    h.update(b"".join(digests))  # its papers' views' (PaperView.source_digest)
     return h.digest()
 
 

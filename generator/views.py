@@ -9,7 +9,7 @@ not have it (a template shows only what is there).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -152,14 +152,40 @@ def _same_or(text: str, html: str) -> str:
     return text if html == text else html
 
 
-def paper_views(site: SiteConfig, index: SiteIndex,
-                texts: dict[str, TextPieces] | None = None) -> dict[str, PaperView]:
+def paper_views(site: SiteConfig, index: SiteIndex, texts: dict[str, TextPieces] | None = None) -> PaperViews:
     """A view per paper; `texts` (slug → TextPieces) when the caller has them already."""
-    texts = texts or {}
-    addresses = _AddressBook(index)
-    return {paper.slug: paper_view(paper, texts.get(paper.slug) or text_pieces(paper, site.base_url),
-                                   addresses.of(paper))
-            for paper in index.papers}
+    return PaperViews(site, index, texts or {})
+
+
+class PaperViews(Mapping[str, PaperView]):
+    """slug → the paper's view, each made when first asked for, and `digests`: slug → the
+    digest of what its view is made from (PaperView.source_digest), for every paper at once.
+    A rebuild that carries most pages over (render.Renderer) asks for a few views of thousands:
+    making each costs four times its digest."""
+
+    def __init__(self, site: SiteConfig, index: SiteIndex, texts: dict[str, TextPieces]) -> None:
+        self._papers = {paper.slug: paper for paper in index.papers}
+        self._addresses = _AddressBook(index)
+        self._texts, self._base_url = texts, site.base_url
+        self._made: dict[str, PaperView] = {}
+        self.digests = {paper.slug: _source_digest(paper, *self._addresses.of(paper)) for paper in index.papers}
+
+    def __getitem__(self, slug: str) -> PaperView:
+        view = self._made.get(slug)
+        if view is None:
+            paper = self._papers[slug]
+            text = self._texts.get(slug) or text_pieces(paper, self._base_url)
+            view = self._made[slug] = paper_view(paper, text, self._addresses.of(paper), self.digests[slug])
+        return view
+
+    def __contains__(self, slug: object) -> bool:  # without making the view, as Mapping's would
+        return slug in self._papers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._papers)
+
+    def __len__(self) -> int:
+        return len(self._papers)
 
 
 Addresses = tuple[tuple[Link, ...], Link | None, tuple[Link, ...]]
@@ -191,7 +217,8 @@ class _AddressBook:
         return link
 
 
-def paper_view(paper: Paper, text: TextPieces, addresses: Addresses) -> PaperView:
+def paper_view(paper: Paper, text: TextPieces, addresses: Addresses, digest: bytes | None = None) -> PaperView:
+    """`digest`: _source_digest(paper, *addresses), when the caller has it already."""
     url = paper_url(paper.slug)
     arxiv_url = f"https://arxiv.org/abs/{paper.arxiv}" if paper.arxiv else None
     pdf_url = paper.link("pdf") or (f"https://arxiv.org/pdf/{paper.arxiv}" if paper.arxiv else None)
@@ -229,7 +256,7 @@ def paper_view(paper: Paper, text: TextPieces, addresses: Addresses) -> PaperVie
         submitted_by=paper.submitted_by,
         bibtex=text.bibtex,
         bibtex_url=url + "paper.bib",
-        source_digest=_source_digest(paper, *addresses),
+        source_digest=digest or _source_digest(paper, *addresses),
     )
 
 
