@@ -37,7 +37,7 @@ from generator.index import (
 )
 from generator.jobs import Job
 from generator.render import PageMeta
-from generator.views import PaperView
+from generator.views import PaperView, PaperViews
 
 OPML_FEED = "feeds.opml"
 BRIEF_KINDS = ("author", "organization")  # feeds whose items carry the abstract's first lines only
@@ -345,14 +345,16 @@ def _date_text(when: datetime, rss: bool) -> str:
 # --- the feeds ------------------------------------------------------------------------
 
 
-def feed_jobs(site: SiteConfig, index: SiteIndex, views: Mapping[str, PaperView],
+def feed_jobs(site: SiteConfig, index: SiteIndex, views: PaperViews,
               carried: Container[str] = ()) -> list[Job]:
     """Every feed file of the site as a Job: its path, its inputs, how to make it.
 
-    The inputs are the feed's description and the views of its items, so an
-    incremental build remakes only the feeds whose items changed. The feeds of
-    the groups in `carried` (by page URL) are known current: no Job for them.
+    The inputs are the feed's description and the digests of its items' views
+    (the views themselves are made only with the feed), so an incremental build
+    remakes only the feeds whose items changed. The feeds of the groups in
+    `carried` (by page URL) are known current: no Job for them.
     """
+    digest_of = views.digests.__getitem__
     items = _Items(site, views)
     heads: dict[str, _Head] = {}
 
@@ -373,7 +375,7 @@ def feed_jobs(site: SiteConfig, index: SiteIndex, views: Mapping[str, PaperView]
                 return _xml_feed(head(ATOM), site, feed, _updated(d.date for d in made),
                                  [_item_xml(d)[0] for d in made])
 
-            inputs = (feed, tuple(tuple(views[p.slug] for p in day.papers) for day in days))
+            inputs = (feed, tuple(b"".join(digest_of(p.slug) for p in day.papers) for day in days))
             jobs.append(Job(feed.url, inputs, make_digest))
             continue
         if feed.page_url in carried:
@@ -389,12 +391,12 @@ def feed_jobs(site: SiteConfig, index: SiteIndex, views: Mapping[str, PaperView]
             made = [items.xml(s, brief) for s in slugs]
             return _xml_feed(head(feed.type), site, feed, _updated(m[2] for m in made), [m[which] for m in made])
 
-        jobs.append(Job(feed.url, (feed, tuple(views[s] for s in slugs)), make))
+        jobs.append(Job(feed.url, (feed, b"".join(map(digest_of, slugs))), make))
     jobs.append(Job(OPML_FEED, catalogue_digest(catalogue), lambda: opml(site, catalogue)))
     return jobs
 
 
-def build_feeds(site: SiteConfig, index: SiteIndex, views: Mapping[str, PaperView]) -> list[tuple[str, bytes]]:
+def build_feeds(site: SiteConfig, index: SiteIndex, views: PaperViews) -> list[tuple[str, bytes]]:
     """Every feed file of the site as (site-relative output path, bytes)."""
     return [(job.path, job.make()) for job in feed_jobs(site, index, views)]
 

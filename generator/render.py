@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import operator
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from generator.index import (
     MAIN_FEEDS, Group, SiteIndex, feed_urls_of, group_feed_urls, month_key, output_path, paginate, paper_url,
     week_key,
 )
+from generator.models import Paper
 from generator.views import FeedLink, Link, PaperView, PaperViews, SiteView
 from generator.errors import BuildFailed, Problem
 from generator.jobs import Job
@@ -74,11 +76,11 @@ class Renderer:
     known_outputs: Container[str] = ()
     settings_digest: bytes = b""
     main_feeds: tuple[FeedLink, ...] = field(init=False)
-    # The URL of a paper's page, or of a group's first page (a day, a tag, an author…) -> what its
-    # files are made from, hashed (see papers() and listing()).
+    # The URL of a paper's or a listing's page, or of a group's first feed -> what the files are
+    # made from, hashed (see papers() and listing()).
     page_keys: dict[str, bytes] = field(init=False)
     carried: list[str] = field(init=False)  # the output's files known current: no Job queued for them
-    carried_groups: set[str] = field(init=False)  # the groups whose files those are (feed_jobs skips them)
+    carried_groups: set[str] = field(init=False)  # the groups whose feeds those are (feed_jobs skips them)
     carried_feeds: int = field(init=False)  # how many of the files are feeds
 
     def __post_init__(self) -> None:
@@ -214,29 +216,38 @@ class Renderer:
     def listing(self, group: Group, heading: str, description: str,
                 prev_link: Link | None = None, next_link: Link | None = None,
                 see_also: tuple[Link, ...] = ()) -> None:
-        """A group's pages, paginated. A group whose pages and feeds (feeds.feed_jobs) are made from
-        what the output's copies were made from queues no Job for them (as papers() does)."""
-        pages = paginate(group.papers, group.url, self.site.per_page)
-        key = self.page_keys[group.url] = _listing_key(
-            self._salt("listing.html"), self.settings_digest, group, (heading, description),
-            (prev_link, next_link, *see_also), [self.views.digests[paper.slug] for paper in group.papers])
-        feeds = [url for url, _ in group_feed_urls(group)]
-        if self._carry(group.url, key, [output_path(page_.url) for page_ in pages] + feeds):
-            self.carried_groups.add(group.url)
-            self.carried_feeds += len(feeds)
-            return
+        """A group's pages, paginated, and its feeds (feeds.feed_jobs). A page, or the feeds, made
+        from what the output's copies were made from queue no Job (as in papers()): one edited
+        paper changes one page of each of its tags' listings, and those tags' feeds if it is new."""
+        settings, salt, digests_of = self.settings_digest, self._salt("listing.html"), self._digests_of
+        links = (prev_link, next_link, *see_also)
         group_link = Link(group.name, group.url)
-        for page_ in pages:
-            self._render_from("listing.html", page_.url, self._listing_context, group_link, group.kind, heading,
-                              description, prev_link, next_link, see_also, page_.url, page_.number, page_.count,
-                              page_.prev_url, page_.next_url, self._cards(page_.papers), len(group.papers))
+        for page_ in paginate(group.papers, group.url, self.site.per_page):
+            texts = (heading, description, str(page_.number), str(page_.count), str(len(group.papers)))
+            key = self.page_keys[page_.url] = _listing_key(settings + salt, group, texts, links,
+                                                            digests_of(page_.papers))
+            if not self._carry(page_.url, key, (output_path(page_.url),)):
+                self._render_from("listing.html", page_.url, self._listing_context, group_link, group.kind, heading,
+                                  description, prev_link, next_link, see_also, page_.url, page_.number, page_.count,
+                                  page_.prev_url, page_.next_url, self._cards(page_.papers), len(group.papers))
+        feeds = [url for url, _ in group_feed_urls(group)]
+        if feeds:  # made from the settings, the group and its newest papers' views
+            newest = group.papers[: self.site.feed_items]
+            key = self.page_keys[feeds[0]] = _listing_key(settings, group, (), (), digests_of(newest))
+            if self._carry(feeds[0], key, feeds):
+                self.carried_groups.add(group.url)
+                self.carried_feeds += len(feeds)
 
     def _carry(self, url: str, key: bytes, paths: list[str] | tuple[str, ...]) -> bool:
         """Carry `paths` over when the output's build recorded the same key for `url` and wrote them."""
-        if self.known_keys.get(url) != key or not all(path in self.known_outputs for path in paths):
+        if self.known_keys.get(url) != key or not all(map(self.known_outputs.__contains__, paths)):
             return False
         self.carried += paths
         return True
+
+    def _digests_of(self, papers: tuple[Paper, ...]) -> bytes:
+        """The papers' views' digests, joined (at C speed: a rebuild asks this of every listing)."""
+        return b"".join(map(self.views.digests.__getitem__, map(_SLUG, papers)))
 
     def _listing_context(self, group: Link, kind: str, heading: str, description: str, prev_link: Link | None,
                          next_link: Link | None, see_also: tuple[Link, ...], url: str, number: int, count: int,
@@ -301,7 +312,7 @@ class Renderer:
                 url = paper_url(paper.slug)
                 key = self.page_keys[url] = _page_key(shared, paper.slug, [
                     digests[paper.slug], digests[prev_slug] if prev_slug else _NO_PAPER,
-                    digests[next_slug] if next_slug else _NO_PAPER, *[digests[p.slug] for p in related]])
+                    digests[next_slug] if next_slug else _NO_PAPER, self._digests_of(related)])
                 if self._carry(url, key, (output_path(url), url + "paper.bib")):
                     continue
                 view = self.views[paper.slug]
@@ -324,6 +335,7 @@ class Renderer:
 
 
 _NO_PAPER = bytes(16)  # in a page key, where there is no previous or next paper
+_SLUG = operator.attrgetter("slug")
 
 
 def _page_key(shared: bytes, slug: str, digests: list[bytes]) -> bytes:
@@ -337,17 +349,17 @@ def _page_key(shared: bytes, slug: str, digests: list[bytes]) -> bytes:
     return h.digest()
 
 
-def _listing_key(salt: bytes, settings: bytes, group: Group, texts: tuple[str, ...],
-                 links: tuple[Link | None, ...], digests: list[bytes]) -> bytes:
-    """A group's pages' and feeds' inputs, hashed: the settings and templates, what the group
-    is, its heading and description, the links to other groups on its pages, and its papers'
-    views in order. (Its feeds are made from the settings, the group and its newest views.)"""
-    h = hashlib.blake2b(settings + salt, digest_size=16)
+def _listing_key(shared: bytes, group: Group, texts: tuple[str, ...], links: tuple[Link | None, ...],
+                 digests: bytes) -> bytes:
+    """A listing page's or a group's feeds' inputs, hashed: the settings (and templates) in
+    `shared`, what the group is, the page's heading, description, number and the like, its
+    links to other groups, and its papers' views' digests (PaperView.source_digest) in order."""
+    h = hashlib.blake2b(shared, digest_size=16)
     words = [group.kind, group.key, group.name, group.url, group.description, *texts]
     for link in links:
         words += ("-", "") if link is None else ("+" + link.text, link.url)
     h.update("\0".join(words).encode("utf-8", "surrogatepass") + b"\0")
-    h.update(b"".join(digests))  # its papers' views' (PaperView.source_digest)
+    h.update(digests)
     return h.digest()
 
 
