@@ -43,13 +43,16 @@ from typing import Any
 
 from generator import __version__
 
-FORMAT = 5
+FORMAT = 6
 MAGIC = b"paperfeed-cache\n"
 CACHE_DIR = ".paperfeed-cache"
 
 
+DIGEST_SIZE = 16
+
+
 def digest(*parts: bytes | str) -> bytes:
-    h = hashlib.blake2b(digest_size=16)
+    h = hashlib.blake2b(digest_size=DIGEST_SIZE)
     for part in parts:
         data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little"))
@@ -79,7 +82,8 @@ class BuildCache:
     output_dir: str = ""  # the folder `outputs` describes
     build_id: str = ""  # ... as written by this build (see writer.read_build_id)
     vocabulary: bytes = b""  # digest of tags.yaml the entries were checked against
-    page_keys: dict[str, bytes] = field(default_factory=dict)  # paper slug -> its page's inputs, hashed
+    page_keys: dict[str, bytes] = field(default_factory=dict)  # page URL -> its inputs, hashed (render.py)
+    papers_json: tuple[bytes, bytes] = (b"", b"")  # (settings, sitedata.record_digests) of the output's file
     compiled_templates: dict[str, bytes] = field(default_factory=dict)  # see theme.CompiledTemplates
     template_references: dict[bytes, frozenset] = field(default_factory=dict)  # template source -> names it uses
     # (table, shard) -> (context, keys) of each shard file as loaded or last written: not saved

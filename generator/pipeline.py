@@ -34,7 +34,7 @@ from generator.parallel import parallel_imap, parallel_map
 from generator.related import Words, paper_words, related_papers
 from generator.render import CARD_TEMPLATE, Renderer
 from generator.search import index_search, render_search_page, search_paths
-from generator.sitedata import papers_json, robots_txt, sitemap_xml
+from generator.sitedata import papers_json, record_digests, robots_txt, sitemap_xml
 from generator.theme import (
     CompiledTemplates, TemplateDigests, find_theme, load_templates, make_environment, static_files, template_problem,
 )
@@ -76,7 +76,10 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
     planned += feeds
     carried = renderer.carried  # files known current without a Job (see Renderer.papers and .people)
     # First: papers.json is the costliest file of all, and a rebuild's workers take files in order.
-    planned[:0] = data_jobs(site, index, views, [job.path for job in planned] + carried)
+    # A rebuild copies unchanged entries' records from the output's papers.json (sitedata.py).
+    reuse = ((output / "papers.json", cache.papers_json[1])
+             if "papers.json" in previous and cache.papers_json[0] == fingerprinter.shared else None)
+    planned[:0] = data_jobs(site, index, [job.path for job in planned] + carried, reuse)
     planned += [Job(f"static/{rel}", source.read_bytes(), lambda s=source: s.read_bytes())
                 for rel, source in static_files(theme).items()]
     stages.done("plan")
@@ -103,7 +106,7 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
         stats = publication.commit()
     cache.outputs, cache.output_dir, cache.build_id = fingerprints, str(output.resolve()), os.urandom(8).hex()
     cache.compiled_templates, cache.template_references = compiled.remembered(), template_digests.references
-    cache.page_keys = renderer.page_keys
+    cache.page_keys, cache.papers_json = renderer.page_keys, (fingerprinter.shared, record_digests(index))
     if save_cache(cache_file, cache):  # a cache that cannot be saved only makes the next build cold
         write_build_id(output, cache.build_id)
     stages.done("write")
@@ -174,13 +177,14 @@ def cached_texts(papers: tuple[Paper, ...], base_url: str, cache: BuildCache,
     return {p.slug: markup[key] for p, key in zip(papers, keys)}, [words[key] for key in keys]
 
 
-def data_jobs(site: SiteConfig, index: SiteIndex, views: dict, paths: list[str]) -> list[Job]:
+def data_jobs(site: SiteConfig, index: SiteIndex, paths: list[str],
+              reuse: tuple[Path, bytes] | None = None) -> list[Job]:
     pages = sorted(p for p in paths if p.endswith(".html") and p != "404.html")
     urls = [p.removesuffix("index.html") for p in pages]
     return [
         Job("sitemap.xml", tuple(urls), lambda: sitemap_xml(site, [(u, None) for u in urls])),
         Job("robots.txt", (), lambda: robots_txt(site)),
-        Job("papers.json", index.papers, lambda: papers_json(site, index, views)),
+        Job("papers.json", index.papers, lambda: papers_json(site, index, previous=reuse)),
     ]
 
 

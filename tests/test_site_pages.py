@@ -479,6 +479,44 @@ def test_papers_json_holds_every_entry_as_compact_json(small_out):
     assert [item["slug"] for item in data["papers"]][:2] == ["alpha-paper", "beta-paper"]  # listing order
 
 
+def test_a_rebuilds_papers_json_copies_unchanged_records_from_the_previous_file(tmp_path):
+    """A rebuild's papers.json copies the records of entries that did not change from the
+    output's file, a run of them at a time; edited, new and moved entries' records are made.
+    The bytes are those made afresh. A file whose records are not the ones named is not used."""
+    from generator.content import load_valid_content
+    from generator.index import build_index
+    from generator.sitedata import papers_json, record_digests
+    from tests.conftest import write_site
+
+    def index_of(papers: dict):
+        content = write_site(tmp_path, papers)
+        for old in (content / "papers" / "2025").glob("*.yaml"):
+            if old.stem not in {name.split("/")[1] for name in papers}:
+                old.unlink()
+        site, loaded = load_valid_content(content, dt.date(2026, 1, 15))
+        return site, build_index(loaded.papers, loaded.tags)
+
+    papers = {f"2025/paper-{n}": paper(title=f"Paper {n} “{'}' * n},{{\"slug\":”", added=f"2025-12-0{n + 1}",
+                                       authors=["José Núñez"]) for n in range(8)}
+    site, before = index_of(papers)
+    previous = tmp_path / "papers.json"
+    previous.write_bytes(b"".join(papers_json(site, before)))
+    papers["2025/paper-3"] = paper(title="Paper 3, edited", added="2025-12-04")
+    papers["2025/paper-6"] = paper(title="Paper 6, moved to another day", added="2025-12-01")
+    del papers["2025/paper-5"]
+    papers["2025/paper-9"] = paper(title="Paper 9", added="2025-12-09")
+    site, after = index_of(papers)
+    pieces = list(papers_json(site, after, previous=(previous, record_digests(before))))
+    assert b"".join(pieces) == b"".join(papers_json(site, after))
+    copied = [bytes(p) for p in pieces if isinstance(p, memoryview)]
+    assert [json.loads(b"[" + run + b"]")[0]["slug"] for run in copied] == ["paper-7", "paper-4", "paper-2"]
+    assert sum(run.count(b'"slug":') for run in copied) == 5  # 7; 4; 2, 1, 0 (6 moved, 3 edited)
+    # The same number of records, but not the ones named: made afresh, the same bytes.
+    previous.write_bytes(b"".join(papers_json(site, after)))
+    pieces = list(papers_json(site, after, previous=(previous, record_digests(before))))
+    assert b"".join(pieces) == b"".join(papers_json(site, after))
+
+
 @pytest.mark.parametrize("count", [0, 1, 5])
 def test_papers_json_made_in_pieces_is_the_one_compact_document(tmp_path, count):
     """papers.json is made a thousand papers at a time: cut into pieces of two papers, or of
