@@ -3,8 +3,8 @@
 input changed. Every stage that costs time per paper is cached between builds
 (.paperfeed-cache/) and spread over every core on a cold build; each output
 file is a Job with a fingerprint of its inputs, so a rebuild makes only the
-files whose inputs changed (and does not even plan Jobs for the files of a
-paper, author or organization whose inputs did not change: Renderer.papers).
+files whose inputs changed (and does not even plan Jobs for a paper's files,
+a listing page or a group's feeds whose inputs did not change: render.py).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
         raise BuildFailed([template_problem(exc)]) from exc
     feeds = feed_jobs(site, index, views, renderer.carried_groups)
     planned += feeds
-    carried = renderer.carried  # files known current without a Job (see Renderer.papers and .people)
+    carried = renderer.carried  # files known current without a Job (see Renderer.papers and .listing)
     # First: papers.json is the costliest file of all, and a rebuild's workers take files in order.
     # A rebuild copies unchanged entries' records from the output's papers.json (sitedata.py).
     reuse = ((output / "papers.json", cache.papers_json[1])
@@ -205,7 +205,7 @@ def fingerprint_jobs(planned: list[Job], fingerprinter: Fingerprinter, jobs: int
     def batch(b: int) -> bytes:  # one bytes per batch: 30,000 results unpickled one by one cost a tenth
         return b"".join(map(fingerprinter.of, planned[b * FINGERPRINT_BATCH:(b + 1) * FINGERPRINT_BATCH]))
 
-    # Below 10,000 jobs (most rebuilds plan no more: Renderer.papers), one process is quicker than
+    # Below 10,000 jobs (most rebuilds plan far fewer: render.py), one process is quicker than
     # starting workers, each with its own copy of the pages of memory it touches.
     found = b"".join(parallel_map(batch, -(-len(planned) // FINGERPRINT_BATCH), jobs, min_parallel=20))
     size = FINGERPRINT_SIZE
