@@ -9,9 +9,11 @@ It remembers, between builds:
 - the cards most listings show, by what each paper's view is made from;
 - the templates, compiled, and the templates each one uses;
 - for each output file, a fingerprint of everything that went into it,
-  so an incremental build renders only the pages whose inputs changed; for
-  each paper's page, the same hashed at planning time, so a rebuild need not
-  even plan the pages of papers whose inputs did not change.
+  so an incremental build renders only the pages whose inputs changed (a
+  paper's or a listing's page is fingerprinted while planning, so a rebuild
+  need not even plan the pages whose inputs did not change: render.py);
+- the digests of the entries papers.json was made from, in order, so a rebuild
+  copies the records of unchanged entries from it.
 
 The cache is a small main file and, for the big keyed tables (entries, markup,
 cards), shards by key: a value never changes under its key (keys are digests of
@@ -43,7 +45,7 @@ from typing import Any
 
 from generator import __version__
 
-FORMAT = 6
+FORMAT = 7
 MAGIC = b"paperfeed-cache\n"
 CACHE_DIR = ".paperfeed-cache"
 
@@ -82,7 +84,6 @@ class BuildCache:
     output_dir: str = ""  # the folder `outputs` describes
     build_id: str = ""  # ... as written by this build (see writer.read_build_id)
     vocabulary: bytes = b""  # digest of tags.yaml the entries were checked against
-    page_keys: dict[str, bytes] = field(default_factory=dict)  # page URL -> its inputs, hashed (render.py)
     papers_json: tuple[bytes, bytes] = (b"", b"")  # (settings, sitedata.record_digests) of the output's file
     compiled_templates: dict[str, bytes] = field(default_factory=dict)  # see theme.CompiledTemplates
     template_references: dict[bytes, frozenset] = field(default_factory=dict)  # template source -> names it uses

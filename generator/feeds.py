@@ -346,13 +346,14 @@ def _date_text(when: datetime, rss: bool) -> str:
 
 
 def feed_jobs(site: SiteConfig, index: SiteIndex, views: PaperViews,
-              carried: Container[str] = ()) -> list[Job]:
+              carried: Container[str] = (), keys: Mapping[str, bytes] | None = None) -> list[Job]:
     """Every feed file of the site as a Job: its path, its inputs, how to make it.
 
     The inputs are the feed's description and the digests of its items' views
     (the views themselves are made only with the feed), so an incremental build
     remakes only the feeds whose items changed. The feeds of the groups in
-    `carried` (by page URL) are known current: no Job for them.
+    `carried` (by page URL) are known current: no Job for them; `keys` holds
+    the fingerprint render.Renderer.listing gave a group's feeds.
     """
     digest_of = views.digests.__getitem__
     items = _Items(site, views)
@@ -391,7 +392,8 @@ def feed_jobs(site: SiteConfig, index: SiteIndex, views: PaperViews,
             made = [items.xml(s, brief) for s in slugs]
             return _xml_feed(head(feed.type), site, feed, _updated(m[2] for m in made), [m[which] for m in made])
 
-        jobs.append(Job(feed.url, (feed, b"".join(map(digest_of, slugs))), make))
+        jobs.append(Job(feed.url, (feed, b"".join(map(digest_of, slugs))), make,
+                        fingerprint=(keys or {}).get(feed.page_url, b"")))
     jobs.append(Job(OPML_FEED, catalogue_digest(catalogue), lambda: opml(site, catalogue)))
     return jobs
 

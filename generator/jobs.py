@@ -31,6 +31,9 @@ class Job:
     inputs: Any  # what the output is made of: dataclasses, tuples, strings, dates, numbers
     make: Callable[[], bytes | str | Iterable[bytes]]  # bytes, or in pieces (see Publication.stage)
     salt: bytes = b""  # e.g. the digest of the templates this output uses
+    # The fingerprint itself, from a planner that hashed the inputs as it went (render.py keys a
+    # page by its views' digests before it makes a Job, to plan none for a page that is current).
+    fingerprint: bytes = b""
 
 
 class Fingerprinter:
@@ -62,6 +65,8 @@ class Fingerprinter:
 
     def of(self, job: Job) -> bytes:
         """FINGERPRINT_SIZE bytes."""
+        if job.fingerprint:
+            return job.fingerprint
         h = hashlib.blake2b(self.shared, digest_size=FINGERPRINT_SIZE)
         h.update(job.salt)
         h.update(job.path.encode())

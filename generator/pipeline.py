@@ -66,13 +66,12 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
     fingerprinter = site_fingerprinter(site)
     planned: list[Job] = []
     renderer = Renderer(env, site, site_view(site), index, views, related, planned, template_digests,
-                        known_keys=cache.page_keys if previous else {}, known_outputs=previous,
-                        settings_digest=fingerprinter.shared)
+                        known_outputs=previous, settings_digest=fingerprinter.shared)
     try:
         queue_pages(renderer)
     except jinja2.TemplateError as exc:  # a broken template found while planning (e.g. its syntax)
         raise BuildFailed([template_problem(exc)]) from exc
-    feeds = feed_jobs(site, index, views, renderer.carried_groups)
+    feeds = feed_jobs(site, index, views, renderer.carried_groups, renderer.feed_keys)
     planned += feeds
     carried = renderer.carried  # files known current without a Job (see Renderer.papers and .listing)
     # First: papers.json is the costliest file of all, and a rebuild's workers take files in order.
@@ -106,7 +105,7 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
         stats = publication.commit()
     cache.outputs, cache.output_dir, cache.build_id = fingerprints, str(output.resolve()), os.urandom(8).hex()
     cache.compiled_templates, cache.template_references = compiled.remembered(), template_digests.references
-    cache.page_keys, cache.papers_json = renderer.page_keys, (fingerprinter.shared, record_digests(index))
+    cache.papers_json = (fingerprinter.shared, record_digests(index))
     if save_cache(cache_file, cache):  # a cache that cannot be saved only makes the next build cold
         write_build_id(output, cache.build_id)
     stages.done("write")

@@ -13,7 +13,7 @@ import functools
 import hashlib
 import json
 import operator
-from collections.abc import Callable, Container
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import jinja2
@@ -70,18 +70,15 @@ class Renderer:
     related: dict[str, tuple]
     jobs: list[Job]  # what this renderer produces: one Job per output file, made later
     template_digest: Callable[[str], bytes]
-    # A rebuild's knowledge of the output it updates: the page keys the build that wrote it
-    # recorded (`page_keys`), the files it holds, and the digest of the settings both share.
-    known_keys: dict[str, bytes] = field(default_factory=dict)
-    known_outputs: Container[str] = ()
+    # A rebuild's knowledge of the output it updates: each file's fingerprint as the build that
+    # wrote it recorded (the cache's `outputs`), and the digest of the settings.
+    known_outputs: Mapping[str, bytes] = field(default_factory=dict)
     settings_digest: bytes = b""
     main_feeds: tuple[FeedLink, ...] = field(init=False)
-    # The URL of a paper's or a listing's page, or of a group's first feed -> what the files are
-    # made from, hashed (see papers() and listing()).
-    page_keys: dict[str, bytes] = field(init=False)
     carried: list[str] = field(init=False)  # the output's files known current: no Job queued for them
     carried_groups: set[str] = field(init=False)  # the groups whose feeds those are (feed_jobs skips them)
     carried_feeds: int = field(init=False)  # how many of the files are feeds
+    feed_keys: dict[str, bytes] = field(init=False)  # group URL -> its feeds' fingerprint, for feed_jobs
 
     def __post_init__(self) -> None:
         base = self.site.base_path
@@ -100,7 +97,7 @@ class Renderer:
         self._months = {g.key: g for g in self.index.months}
         self.main_feeds = tuple(FeedLink(f"{self.site.title} ({FEED_TITLES[mime]})", url, mime)
                                 for url, mime in MAIN_FEEDS)
-        self.page_keys, self.carried, self.carried_groups, self.carried_feeds = {}, [], set(), 0
+        self.carried, self.carried_groups, self.carried_feeds, self.feed_keys = [], set(), 0, {}
 
     def _card(self, paper: PaperView, heading: int = 2, link_day: bool = True) -> Markup:
         """A paper's card, rendered once per build (and process) and reused on every
@@ -168,15 +165,17 @@ class Renderer:
         inputs = (template, page, tuple(sorted(context.items())))
         self.jobs.append(Job(output_path(page.url), inputs, make, self._salt(template)))
 
-    def _render_from(self, template: str, url: str, context: Callable[..., dict], *inputs) -> None:
+    def _render_from(self, template: str, url: str, context: Callable[..., dict], *inputs,
+                     fingerprint: bytes = b"") -> None:
         """Queue one page whose context is made only when the page is, as `context(*inputs)`:
         planning and fingerprinting see only the inputs (for pages there is one of per paper
-        or per listing page, most of which a rebuild does not make). `context` is a method
-        that reads nothing of the renderer but what the site settings make (main_feeds)."""
+        or per listing page, most of which a rebuild does not make), or the `fingerprint` the
+        caller made of them. `context` is a method that reads nothing of the renderer but what
+        the site settings make (main_feeds)."""
         job_inputs = (template, *inputs)
         # A partial, not a closure: a build plans 200,000 of these at 100,000 papers.
         make = functools.partial(self._make_page, context, job_inputs)
-        self.jobs.append(Job(output_path(url), job_inputs, make, self._salt(template)))
+        self.jobs.append(Job(output_path(url), job_inputs, make, self._salt(template), fingerprint))
 
     def _make_page(self, context: Callable[..., dict], job_inputs: tuple) -> str:
         template, *inputs = job_inputs
@@ -224,23 +223,25 @@ class Renderer:
         group_link = Link(group.name, group.url)
         for page_ in paginate(group.papers, group.url, self.site.per_page):
             texts = (heading, description, str(page_.number), str(page_.count), str(len(group.papers)))
-            key = self.page_keys[page_.url] = _listing_key(settings + salt, group, texts, links,
-                                                            digests_of(page_.papers))
-            if not self._carry(page_.url, key, (output_path(page_.url),)):
+            key = _listing_key(settings + salt, group, texts, links, digests_of(page_.papers))
+            if not self._carry(key, (output_path(page_.url),)):
                 self._render_from("listing.html", page_.url, self._listing_context, group_link, group.kind, heading,
                                   description, prev_link, next_link, see_also, page_.url, page_.number, page_.count,
-                                  page_.prev_url, page_.next_url, self._cards(page_.papers), len(group.papers))
+                                  page_.prev_url, page_.next_url, self._cards(page_.papers), len(group.papers),
+                                  fingerprint=key)
         feeds = [url for url, _ in group_feed_urls(group)]
         if feeds:  # made from the settings, the group and its newest papers' views
-            newest = group.papers[: self.site.feed_items]
-            key = self.page_keys[feeds[0]] = _listing_key(settings, group, (), (), digests_of(newest))
-            if self._carry(feeds[0], key, feeds):
+            key = _listing_key(settings, group, (), (), digests_of(group.papers[: self.site.feed_items]))
+            if self._carry(key, feeds):
                 self.carried_groups.add(group.url)
                 self.carried_feeds += len(feeds)
+            else:
+                self.feed_keys[group.url] = key
 
-    def _carry(self, url: str, key: bytes, paths: list[str] | tuple[str, ...]) -> bool:
-        """Carry `paths` over when the output's build recorded the same key for `url` and wrote them."""
-        if self.known_keys.get(url) != key or not all(map(self.known_outputs.__contains__, paths)):
+    def _carry(self, key: bytes, paths: list[str] | tuple[str, ...]) -> bool:
+        """Carry `paths` over when the output's build wrote each with this fingerprint."""
+        known = self.known_outputs
+        if not all(known.get(path) == key for path in paths):
             return False
         self.carried += paths
         return True
@@ -299,10 +300,10 @@ class Renderer:
     # --- single pages -------------------------------------------------------------
 
     def papers(self) -> None:
-        """A page and a BibTeX file per paper. A paper whose page is made from what the output's
-        copy was made from (its key, below, is the one recorded then) queues no Job at all, and
-        needs no view: at 10,000 papers, planning and fingerprinting 20,000 Jobs cost a rebuild
-        a fifth of a second, and making the views a quarter."""
+        """A page and a BibTeX file per paper, fingerprinted here by their inputs' digests (the
+        page key, below). A paper whose files the output holds with that fingerprint queues no
+        Job at all, and needs no view: at 10,000 papers, planning and fingerprinting 20,000 Jobs
+        cost a rebuild a fifth of a second, and making the views a quarter."""
         shared, digests = self.settings_digest + self._salt("paper.html"), self.views.digests
         for day in self.index.days:
             for i, paper in enumerate(day.papers):
@@ -310,17 +311,18 @@ class Renderer:
                 next_slug = day.papers[i + 1].slug if i + 1 < len(day.papers) else None
                 related = self.related.get(paper.slug, ())
                 url = paper_url(paper.slug)
-                key = self.page_keys[url] = _page_key(shared, paper.slug, [
+                key = _page_key(shared, paper.slug, [
                     digests[paper.slug], digests[prev_slug] if prev_slug else _NO_PAPER,
                     digests[next_slug] if next_slug else _NO_PAPER, self._digests_of(related)])
-                if self._carry(url, key, (output_path(url), url + "paper.bib")):
+                if self._carry(key, (output_path(url), url + "paper.bib")):
                     continue
                 view = self.views[paper.slug]
                 prev_paper = self.views[prev_slug] if prev_slug else None
                 next_paper = self.views[next_slug] if next_slug else None
                 self._render_from("paper.html", view.url, self._paper_context, view, prev_paper, next_paper,
-                                  self._cards(related))
-                self.jobs.append(Job(view.bibtex_url, view, lambda text=view.bibtex: text))  # made from the view
+                                  self._cards(related), fingerprint=key)
+                # Made from the view: the page's fingerprint covers it (and more).
+                self.jobs.append(Job(view.bibtex_url, view, lambda text=view.bibtex: text, fingerprint=key))
 
     def _paper_context(self, view: PaperView, prev_paper: PaperView | None, next_paper: PaperView | None,
                        related: tuple[PaperView, ...]) -> dict:
