@@ -20,7 +20,7 @@ _BETWEEN = b'},{"slug":'  # between two records (never inside one: JSON escapes 
 _END = b"]}\n"
 
 
-def papers_json(site: SiteConfig, index: SiteIndex, views: object = None, per_piece: int = PAPERS_PER_PIECE,
+def papers_json(site: SiteConfig, index: SiteIndex, per_piece: int = PAPERS_PER_PIECE,
                 previous: tuple[Path, bytes] | None = None) -> Iterator[bytes]:
     """Every entry as data, so the feed's content outlives any host: compact UTF-8 JSON, as
     json.dumps(data, ensure_ascii=False, separators=(",", ":")) writes it.

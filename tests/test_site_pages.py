@@ -530,8 +530,8 @@ def test_papers_json_made_in_pieces_is_the_one_compact_document(tmp_path, count)
                                                              authors=["José Núñez"]) for n in range(count)})
     site, loaded = load_valid_content(content, dt.date(2026, 1, 15))
     index = build_index(loaded.papers, loaded.tags)
-    whole = b"".join(papers_json(site, index, {}, per_piece=2))
-    assert whole == b"".join(papers_json(site, index, {}))
+    whole = b"".join(papers_json(site, index, per_piece=2))
+    assert whole == b"".join(papers_json(site, index))
     data = json.loads(whole)
     assert whole.decode("utf-8") == json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
     assert [item["slug"] for item in data["papers"]] == [p.slug for p in index.papers]
