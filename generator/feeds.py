@@ -345,15 +345,16 @@ def _date_text(when: datetime, rss: bool) -> str:
 # --- the feeds ------------------------------------------------------------------------
 
 
-def feed_jobs(site: SiteConfig, index: SiteIndex, views: PaperViews,
-              carried: Container[str] = (), keys: Mapping[str, bytes] | None = None) -> list[Job]:
+def feed_jobs(site: SiteConfig, index: SiteIndex, views: PaperViews, carried: Container[str] = (),
+              keys: Mapping[str, bytes] | None = None, catalogue: list[FeedInfo] | None = None) -> list[Job]:
     """Every feed file of the site as a Job: its path, its inputs, how to make it.
 
     The inputs are the feed's description and the digests of its items' views
     (the views themselves are made only with the feed), so an incremental build
     remakes only the feeds whose items changed. The feeds of the groups in
     `carried` (by page URL) are known current: no Job for them; `keys` holds
-    the fingerprint render.Renderer.listing gave a group's feeds.
+    the fingerprint render.Renderer.listing gave a group's feeds; `catalogue`,
+    feed_catalogue's, when the caller made it already.
     """
     digest_of = views.digests.__getitem__
     items = _Items(site, views)
@@ -364,7 +365,7 @@ def feed_jobs(site: SiteConfig, index: SiteIndex, views: PaperViews,
             heads[mime] = _Head(site, mime)
         return heads[mime]
 
-    catalogue = feed_catalogue(site, index)
+    catalogue = catalogue if catalogue is not None else feed_catalogue(site, index)
     groups = {g.url: g for g in (*index.tags, *index.authors, *index.organizations)}
     jobs: list[Job] = []
     for feed in catalogue:
@@ -502,12 +503,12 @@ def opml(site: SiteConfig, catalogue: list[FeedInfo]) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-def render_feeds_page(renderer) -> None:
+def render_feeds_page(renderer, catalogue: list[FeedInfo] | None = None) -> None:
     """/feeds/ (feeds.html): every feed with its subscribe link. `renderer` is a
     render.Renderer; the template sees `sections` (FeedSection), `feeds` (every
-    FeedInfo) and `opml_url`."""
+    FeedInfo) and `opml_url`. `catalogue`: feed_catalogue's, when the caller made it."""
     site = renderer.site
-    catalogue = feed_catalogue(site, renderer.index)
+    catalogue = catalogue if catalogue is not None else feed_catalogue(site, renderer.index)
     page = PageMeta("Feeds", FEEDS_PAGE, f"Every feed of {site.title}: subscribe to everything, one tag, "
                     "one author or one organization.", renderer.main_feeds, "feeds")
 

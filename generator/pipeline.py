@@ -26,7 +26,7 @@ from generator.cache import BuildCache, cache_path, digest, load_cache, save_cac
 from generator.config import SiteConfig
 from generator.content import load_valid_content
 from generator.errors import BuildFailed, Problem
-from generator.feeds import OPML_FEED, feed_jobs, render_feeds_page
+from generator.feeds import OPML_FEED, FeedInfo, feed_catalogue, feed_jobs, render_feeds_page
 from generator.index import SiteIndex, build_index
 from generator.jobs import FINGERPRINT_SIZE, Fingerprinter, Job
 from generator.models import Paper
@@ -67,11 +67,12 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
     planned: list[Job] = []
     renderer = Renderer(env, site, site_view(site), index, views, related, planned, template_digests,
                         known_outputs=previous, settings_digest=fingerprinter.shared)
+    catalogue = feed_catalogue(site, index)  # every feed: listed on the feeds page and in the OPML file
     try:
-        queue_pages(renderer)
+        queue_pages(renderer, catalogue)
     except jinja2.TemplateError as exc:  # a broken template found while planning (e.g. its syntax)
         raise BuildFailed([template_problem(exc)]) from exc
-    feeds = feed_jobs(site, index, views, renderer.carried_groups, renderer.feed_keys)
+    feeds = feed_jobs(site, index, views, renderer.carried_groups, renderer.feed_keys, catalogue)
     planned += feeds
     carried = renderer.carried  # files known current without a Job (see Renderer.papers and .listing)
     # First: papers.json is the costliest file of all, and a rebuild's workers take files in order.
@@ -119,14 +120,14 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
                        len(todo), stats, time.perf_counter() - started, stages.times)
 
 
-def queue_pages(renderer: Renderer) -> None:
+def queue_pages(renderer: Renderer, catalogue: list[FeedInfo]) -> None:
     renderer.home()
     renderer.days()
     renderer.periods()
     renderer.papers()
     renderer.tags()
     renderer.people()
-    render_feeds_page(renderer)
+    render_feeds_page(renderer, catalogue)
     if renderer.site.search:
         render_search_page(renderer)
     renderer.not_found()
