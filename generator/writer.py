@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import unicodedata
 from collections.abc import Iterable
@@ -44,6 +45,18 @@ def safe_relative(path: str) -> str:
     if len(path) > 63 and any(len(p) > 63 and len(p.encode()) > 255 for p in path.split("/")):
         raise OutputCollision(f"output path part too long: {path[:80]!r}…")  # 63 characters fit in 255 bytes
     return path
+
+
+def _all_safe(paths: list[str]) -> bool:
+    """True when safe_relative accepts every path (False may also mean: ask it one by one)."""
+    joined = "\x00".join(paths)  # a NUL is refused anyway
+    if not paths or "\\" in joined or joined.count("\x00") != len(paths) - 1:
+        return False
+    parts = joined.replace("/", "\x00").split("\x00")
+    if not {"", ".", ".."}.isdisjoint(parts):  # a leading, trailing or double slash makes an empty part
+        return False
+    # 63 characters fit in a file name's 255 bytes
+    return max(map(len, parts)) <= 63 or all(len(part.encode()) <= 255 for part in parts if len(part) > 63)
 
 
 @dataclass(frozen=True)
@@ -192,7 +205,19 @@ class Publication:
     # the parent claims every path first (`claim_all`), each worker calls `stage`, and the
     # parent `record`s the outcome `stage` returned.
 
-    def claim_all(self, paths) -> None:
+    def claim_all(self, paths: Iterable[str]) -> None:
+        """Claim every path at once (a build's 30,000 and more): checked together at C speed,
+        or, when any is in doubt, one at a time, which names the path and what is wrong."""
+        paths = list(paths)
+        if _all_safe(paths):
+            if all(map(str.isascii, paths)):
+                folded = "\x00".join(paths).lower().split("\x00") if paths else []
+            else:
+                folded = [unicodedata.normalize("NFC", p).casefold() for p in paths]
+            claimed = dict(zip(folded, paths))
+            if len(claimed) == len(paths) and self._claimed.keys().isdisjoint(claimed):
+                self._claimed.update(claimed)
+                return
         for path in paths:
             self._claim(path)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from generator.build import build_site
@@ -353,3 +353,32 @@ def test_the_writer_refuses_exactly_the_paths_with_an_empty_dot_or_too_long_part
             safe_relative(path)
     else:
         assert safe_relative(path) == path
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(paths=st.lists(st.lists(st.sampled_from(["", ".", "..", "a", "A", "b.html", "ß", "SS", "ss", "x" * 70,
+                                                "é" * 130, "e\u0301", "\x00", "\\"]), min_size=1, max_size=4)
+                      .map("/".join), max_size=6))
+@example(paths=["a/b.html", "A/b.html"])  # one file on a case-insensitive host
+@example(paths=["Straße/x", "STRASSE/x"])
+@example(paths=["papers/" + "x" * 80 + "/index.html", "y" * 256])
+def test_claiming_paths_together_is_claiming_them_one_by_one(tmp_path_factory, paths):
+    """claim_all checks a build's paths together, at C speed: it accepts and refuses exactly
+    what claiming them one at a time does, with the same message (naming the path)."""
+    from generator.errors import BuildFailed
+    from generator.writer import Publication
+
+    def outcome(claim) -> tuple:
+        out = tmp_path_factory.mktemp("out") / "site"
+        with Publication(out) as publication:
+            try:
+                claim(publication)
+            except BuildFailed as exc:
+                return ("failed", [p.message for p in exc.problems])
+            return ("claimed", sorted(publication.paths()))
+
+    def one_by_one(publication):
+        for path in paths:
+            publication._claim(path)
+
+    assert outcome(lambda publication: publication.claim_all(paths)) == outcome(one_by_one)
