@@ -189,7 +189,7 @@ class Renderer:
         return salt
 
     def _cards(self, papers) -> tuple[PaperView, ...]:
-        return tuple(self.views[p.slug] for p in papers)
+        return self.views.of(papers)
 
     # --- listings -----------------------------------------------------------------
 

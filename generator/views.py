@@ -9,7 +9,8 @@ not have it (a template shows only what is there).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping
+import operator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,6 +20,8 @@ from generator.cache import pickling_copy
 from generator.config import SiteConfig
 from generator.index import SiteIndex, day_url, long_date, paper_url
 from generator.models import Paper
+
+_SLUG = operator.attrgetter("slug")
 
 LINK_LABELS = {"pdf": "PDF", "code": "Code", "project": "Project page", "paper": "Paper", "video": "Video",
                "data": "Data", "demo": "Demo", "blog": "Blog post"}
@@ -177,6 +180,14 @@ class PaperViews(Mapping[str, PaperView]):
             text = self._texts.get(slug) or text_pieces(paper, self._base_url)
             view = self._made[slug] = paper_view(paper, text, self._addresses.of(paper), self.digests[slug])
         return view
+
+    def of(self, papers: Sequence[Paper]) -> tuple[PaperView, ...]:
+        """The papers' views, in order: the views made already found at C speed (a cold build
+        asks for 150,000 at 10,000 papers, its listings' cards)."""
+        try:
+            return tuple(map(self._made.__getitem__, map(_SLUG, papers)))
+        except KeyError:
+            return tuple(self[paper.slug] for paper in papers)
 
     def __contains__(self, slug: object) -> bool:  # without making the view, as Mapping's would
         return slug in self._papers

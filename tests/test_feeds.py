@@ -59,6 +59,18 @@ def feeds_of(content: Path) -> dict[str, bytes]:
     return dict(build_feeds(*in_process(content)))
 
 
+def test_views_of_papers_are_the_same_made_or_not(make_site):
+    """PaperViews.of (a listing's cards) gives each paper's view, in order, whether or not the
+    views were made before, and makes each view once."""
+    site, index, views = in_process(make_site(papers=PAPERS))
+    papers = index.papers[::-1]
+    first = views.of(papers[:2])  # made here
+    again = views.of(papers)  # two made already, the others not: made one by one
+    assert [view.slug for view in again] == [paper.slug for paper in papers]
+    assert again[:2] == first and all(a is b for a, b in zip(again, first))
+    assert all(a is b for a, b in zip(views.of(papers), again))  # all made: the same objects
+
+
 def xml_feeds(files: dict[str, bytes]) -> dict[str, bytes]:
     return {path: data for path, data in files.items() if path.endswith(".xml")}
 
