@@ -5,8 +5,6 @@ built (the index, the views, the Jinja environment) without pickling any
 of it: only each piece's result travels back. Results come back in input
 order, so the output is byte-identical to a single-process build. Where
 fork is not available, or the work is small, it runs in this process.
-`in_background` runs one piece of work in a forked process while this one
-goes on with the next stage (the related papers while pages are planned).
 """
 
 from __future__ import annotations
@@ -14,9 +12,7 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import os
-import pickle
 import signal
-import weakref
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -77,60 +73,3 @@ def parallel_imap(work: Callable[[int], T], count: int, jobs: int | None = None,
                 yield from part
     finally:
         _work = None
-
-
-def in_background(work: Callable[[], T], jobs: int | None = None) -> Callable[[], T]:
-    """Start work() in a forked process and go on; the function returned gives its result,
-    waiting for it if need be (pickled back through a pipe). With one job, without fork, or
-    when the process fails, work() runs in this process when the result is asked for."""
-    jobs = default_jobs() if jobs is None else jobs
-    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return _once(work)
-    parent = os.getpid()
-    readable, writable = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: compute, send, and leave without running the parent's exit handlers
-        status = 1
-        try:
-            os.close(readable)
-            _die_with_parent(parent)
-            with open(writable, "wb") as pipe:
-                pickle.dump(work(), pipe, protocol=pickle.HIGHEST_PROTOCOL)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(writable)
-    pending = {"pid": pid, "pipe": open(readable, "rb")}
-
-    def result() -> T:
-        if "value" not in pending:
-            pipe = pending.pop("pipe")
-            with pipe:
-                data = pipe.read()
-            _, status = os.waitpid(pending.pop("pid"), 0)
-            pending["value"] = pickle.loads(data) if status == 0 and data else work()
-        return pending["value"]
-
-    # Never asked for (the build failed first): stop the process and reap it.
-    weakref.finalize(result, _abandon, pending)
-    return result
-
-
-def _once(work: Callable[[], T]) -> Callable[[], T]:
-    made: list[T] = []
-
-    def result() -> T:
-        if not made:
-            made.append(work())
-        return made[0]
-    return result
-
-
-def _abandon(pending: dict) -> None:
-    if "pid" in pending:
-        pending.pop("pipe").close()
-        try:
-            os.kill(pending["pid"], signal.SIGKILL)
-            os.waitpid(pending.pop("pid"), 0)
-        except OSError:  # reaped already
-            pass

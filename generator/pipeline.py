@@ -15,7 +15,7 @@ import operator
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from generator.feeds import OPML_FEED, FeedInfo, feed_catalogue, feed_jobs, rend
 from generator.index import SiteIndex, build_index
 from generator.jobs import FINGERPRINT_SIZE, Fingerprinter, Job
 from generator.models import Paper
-from generator.parallel import in_background, parallel_imap, parallel_map
+from generator.parallel import parallel_imap, parallel_map
 from generator.related import Words, paper_words, related_papers
 from generator.render import CARD_TEMPLATE, Renderer
 from generator.search import index_search, render_search_page, search_paths
@@ -52,7 +52,7 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
     index = build_index(papers.papers, papers.tags)
     texts, words = cached_texts(papers.papers, site.base_url, cache, jobs)
     stages.done("markdown and math")
-    related = cached_related(papers.papers, words, cache, jobs)  # found by another process meanwhile
+    related = cached_related(papers.papers, words, cache)
     views = paper_views(site, index, texts)
     stages.done("index and related")
     theme = find_theme(content.resolve().parent, site.theme)
@@ -65,11 +65,11 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
     previous = cache.outputs if same_output else {}
     fingerprinter = site_fingerprinter(site)
     planned: list[Job] = []
-    renderer = Renderer(env, site, site_view(site), index, views, {}, planned, template_digests,
+    renderer = Renderer(env, site, site_view(site), index, views, related, planned, template_digests,
                         known_outputs=previous, settings_digest=fingerprinter.shared)
     catalogue = feed_catalogue(site, index)  # every feed: listed on the feeds page and in the OPML file
     try:
-        queue_pages(renderer, catalogue, related)
+        queue_pages(renderer, catalogue)
     except jinja2.TemplateError as exc:  # a broken template found while planning (e.g. its syntax)
         raise BuildFailed([template_problem(exc)]) from exc
     feeds = feed_jobs(site, index, views, renderer.carried_groups, renderer.feed_keys, catalogue)
@@ -120,42 +120,30 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
                        len(todo), stats, time.perf_counter() - started, stages.times)
 
 
-def queue_pages(renderer: Renderer, catalogue: list[FeedInfo],
-                related: Callable[[], dict[str, tuple[Paper, ...]]]) -> None:
+def queue_pages(renderer: Renderer, catalogue: list[FeedInfo]) -> None:
     renderer.home()
     renderer.days()
     renderer.periods()
+    renderer.papers()
     renderer.tags()
     renderer.people()
-    renderer.related = related()  # asked for last: found meanwhile by another process (cached_related)
-    renderer.papers()
     render_feeds_page(renderer, catalogue)
     if renderer.site.search:
         render_search_page(renderer)
     renderer.not_found()
 
 
-def cached_related(papers: tuple[Paper, ...], words: list[Words], cache: BuildCache,
-                   jobs: int | None = None) -> Callable[[], dict[str, tuple[Paper, ...]]]:
-    """Related papers depend on every entry, so they are kept for one exact set of entries.
-    Those not known are found in a forked process (a sixth of a second at 10,000 papers) while
-    this one plans the listings; the function returned gives them, waiting if need be."""
+def cached_related(papers: tuple[Paper, ...], words: list[Words],
+                   cache: BuildCache) -> dict[str, tuple[Paper, ...]]:
+    """Related papers depend on every entry, so they are kept for one exact set of entries."""
     key = digest(*(p.identity() for p in papers))
-
-    def find() -> list[tuple[int, ...]]:  # each paper's, by position: numbers travel back faster than names
-        position = {p.slug: i for i, p in enumerate(papers)}
-        found = related_papers(papers, words=words)
-        return [tuple(position[r.slug] for r in found[p.slug]) for p in papers]
-
-    found_later = in_background(find, jobs) if cache.related[0] != key else None
-
-    def related() -> dict[str, tuple[Paper, ...]]:
-        if found_later is not None:
-            cache.related = (key, {p.slug: tuple(papers[i].slug for i in found)
-                                   for p, found in zip(papers, found_later())})
-        by_slug = {p.slug: p for p in papers}
-        return {slug: tuple(by_slug[s] for s in found) for slug, found in cache.related[1].items()}
-    return related
+    known_key, known = cache.related
+    if known_key != key:
+        computed = related_papers(papers, words=words)
+        known = {slug: tuple(p.slug for p in found) for slug, found in computed.items()}
+        cache.related = (key, known)
+    by_slug = {p.slug: p for p in papers}
+    return {slug: tuple(by_slug[s] for s in found) for slug, found in known.items()}
 
 
 def cached_texts(papers: tuple[Paper, ...], base_url: str, cache: BuildCache,

@@ -123,13 +123,13 @@ def test_a_rebuild_plans_nothing_for_files_made_from_the_same_inputs(make_site, 
                            authors=["Sam Solo"], organization="Lab Y"),
     }, site={"search": False})
     out, carried = tmp_path / "out", []
-    queue = render.Renderer.not_found
+    queue = render.Renderer.people
 
-    def spy(self):  # not_found() is queued last
+    def spy(self):  # people() is queued after papers()
         queue(self)
         carried.append(set(self.carried))
 
-    monkeypatch.setattr(render.Renderer, "not_found", spy)
+    monkeypatch.setattr(render.Renderer, "people", spy)
     build_site(content, out, date(2026, 1, 15))
     edit_entry(content / "papers/2025/beta.yaml", title="Beta kernels, retitled")
     build_site(content, out, date(2026, 1, 15))
