@@ -93,3 +93,14 @@ def test_word_weights_above_a_byte_are_kept_whole():
     small = related.paper_words(Paper(slug="y", source="y.yaml", title="Kernels", added=date(2025, 12, 9),
                                       abstract="Lattice kernels on a lattice."))
     assert type(small[1]) is bytes and dict(zip(*small)) == {"lattice": 2, "kernels": 4}
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(title=st.text(max_size=80), abstract=st.text(max_size=400))
+def test_a_papers_words_travel_joined_by_spaces(title, abstract):
+    """A build's workers send each paper's words as one string joined by spaces
+    (pipeline.cached_texts): no word is empty or holds a space, so the split gives them back."""
+    words, _ = related.paper_words(Paper(slug="x", source="x.yaml", title=title, added=date(2025, 12, 9),
+                                         abstract=abstract))
+    joined = " ".join(words)
+    assert (tuple(joined.split(" ")) if joined else ()) == words
