@@ -124,19 +124,20 @@ def read_content(content: Path, today: date, only: set[Path] | None = None,
         if info is not None:
             files[name] = (*info, looked_at, key)
 
-    def read(i: int) -> tuple[Paper | None, list[Problem], bytes]:
+    def read(i: int) -> tuple[tuple | None, list[Problem], bytes]:
         path, raw, key = fresh[i]
         if key is None:
             raw = _read_bytes(path)
             key = digest(raw if raw is not None else b"", str(path))
         result = read_entry(path, vocabulary, today, raw, key)
-        return result.paper, result.problems, key
+        # The paper travels back as its fields (in PAPER_FIELDS' order): made once, here, with its names shared.
+        return (None if result.paper is None else result.paper.values()), result.problems, key
 
     # Taken as they come, so the names are shared while the workers go on.
-    for (path, _, _), (paper, found, key) in zip(fresh, parallel_imap(read, len(fresh), jobs)):
+    for (path, _, _), (values, found, key) in zip(fresh, parallel_imap(read, len(fresh), jobs)):
         problems += found
-        if paper:
-            paper = _shared_names(paper)
+        if values:
+            paper = _with_shared_names(values)
             papers.append(paper)
             cache.entries[key] = paper
         keys.append(key)
@@ -159,20 +160,19 @@ def read_content(content: Path, today: date, only: set[Path] | None = None,
 _AUTHORS, _ORGANIZATION, _LINKS, _TAGS = map(PAPER_FIELDS.index, ("authors", "organization", "links", "tags"))
 
 
-def _shared_names(paper: Paper) -> Paper:
-    """`paper` with one string per author name, organization, tag and link kind in the whole
-    build (each reaches this process as a string of its own): they recur across thousands of
-    papers, 50 MB at 100,000, and the build cache then holds and reads back each once a shard.
-    A new Paper, not the one unpickled changed in place: made one after the other here, the
-    papers lie together in memory, and every later pass over them is faster for it (setting
-    the fields in place made a cold build at 10,000 papers 8% slower). Made from its fields
-    in order: dataclasses.replace looks at each field's definition, three times as slow."""
-    values = [getattr(paper, name) for name in PAPER_FIELDS]
-    values[_AUTHORS] = tuple(map(sys.intern, paper.authors))
-    values[_TAGS] = tuple(map(sys.intern, paper.tags))
-    if paper.organization:
-        values[_ORGANIZATION] = sys.intern(paper.organization)
-    values[_LINKS] = tuple((sys.intern(kind), url) for kind, url in paper.links)
+def _with_shared_names(fields: tuple) -> Paper:
+    """The Paper of these fields (in PAPER_FIELDS' order) with one string per author name,
+    organization, tag and link kind in the whole build (each reaches this process as a string
+    of its own): they recur across thousands of papers, 50 MB at 100,000, and the build cache
+    then holds and reads back each once a shard. Made one after the other here, the papers lie
+    together in memory, and every later pass over them is faster for it (papers made by
+    unpickling, their names then set in place, made a cold build at 10,000 papers 8% slower)."""
+    values = list(fields)
+    values[_AUTHORS] = tuple(map(sys.intern, values[_AUTHORS]))
+    values[_TAGS] = tuple(map(sys.intern, values[_TAGS]))
+    if values[_ORGANIZATION]:
+        values[_ORGANIZATION] = sys.intern(values[_ORGANIZATION])
+    values[_LINKS] = tuple((sys.intern(kind), url) for kind, url in values[_LINKS])
     return Paper(*values)
 
 
