@@ -7,6 +7,7 @@ downstream re-checks input.
 from __future__ import annotations
 
 import hashlib
+import operator
 from dataclasses import dataclass, field, fields
 from datetime import date
 
@@ -40,7 +41,7 @@ class Paper:
 
     def values(self) -> tuple:
         """The fields' values in PAPER_FIELDS' order: Paper(*values) makes the same paper."""
-        return tuple([getattr(self, name) for name in PAPER_FIELDS])
+        return _PAPER_VALUES(self)
 
     def identity(self) -> bytes:
         """`digest`, or for a paper not read from a file (tests), a hash of its fields."""
@@ -60,6 +61,7 @@ class Paper:
 
 
 PAPER_FIELDS = tuple(f.name for f in fields(Paper))  # in order: Paper(*values) takes them so
+_PAPER_VALUES = operator.attrgetter(*PAPER_FIELDS)  # a tuple of them, read at C speed
 
 
 @dataclass(frozen=True, slots=True)
