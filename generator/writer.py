@@ -46,6 +46,12 @@ def safe_relative(path: str) -> str:
     return path
 
 
+def _folded(path: str) -> str:
+    """The path as a case-insensitive host (macOS, Windows) sees it: two paths folded alike
+    would be one file there."""
+    return path.lower() if path.isascii() else unicodedata.normalize("NFC", path).casefold()
+
+
 def _all_safe(paths: list[str]) -> bool:
     """True when safe_relative accepts every path (False may also mean: ask it one by one)."""
     joined = "\x00".join(paths)  # a NUL is refused anyway
@@ -182,8 +188,7 @@ class Publication:
             path = safe_relative(path)
         except OutputCollision as exc:
             raise BuildFailed([Problem(str(self.output), message=str(exc))]) from exc
-        # Case-insensitive hosts (macOS, Windows) would merge these two files into one.
-        folded = path.lower() if path.isascii() else unicodedata.normalize("NFC", path).casefold()
+        folded = _folded(path)
         if folded in self._claimed:
             raise BuildFailed([Problem(str(self.output), message=(
                 f"two outputs at one path: {self._claimed[folded]} and {path}"))])
@@ -209,10 +214,8 @@ class Publication:
         or, when any is in doubt, one at a time, which names the path and what is wrong."""
         paths = list(paths)
         if _all_safe(paths):
-            if all(map(str.isascii, paths)):
-                folded = "\x00".join(paths).lower().split("\x00") if paths else []
-            else:
-                folded = [unicodedata.normalize("NFC", p).casefold() for p in paths]
+            ascii_only = all(map(str.isascii, paths))
+            folded = "\x00".join(paths).lower().split("\x00") if ascii_only else map(_folded, paths)
             claimed = dict(zip(folded, paths))
             if len(claimed) == len(paths) and self._claimed.keys().isdisjoint(claimed):
                 self._claimed.update(claimed)
