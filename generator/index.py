@@ -130,13 +130,21 @@ def build_index(papers: tuple[Paper, ...], tag_descriptions: dict[str, str]) -> 
     tags: dict[str, list[Paper]] = defaultdict(list)
     authors: dict[str, list[Paper]] = defaultdict(list)
     orgs: dict[str, list[Paper]] = defaultdict(list)
+    # A name's key and a day's week and month, made once each: names and days recur across papers.
+    name_keys: dict[str, str] = {}
+    periods: dict[date, tuple[str, str]] = {}
     for paper in papers:
-        days[paper.added].append(paper)
-        weeks[week_key(paper.added)].append(paper)
-        months[month_key(paper.added)].append(paper)
+        day = paper.added
+        days[day].append(paper)
+        period = periods.get(day)
+        if period is None:
+            period = periods[day] = (week_key(day), month_key(day))
+        weeks[period[0]].append(paper)
+        months[period[1]].append(paper)
         for tag in paper.tags:
             tags[tag].append(paper)
-        for name in dict.fromkeys(_name_key(n) for n in paper.authors):
+        keys = [name_keys.get(n) or name_keys.setdefault(n, _name_key(n)) for n in paper.authors]
+        for name in dict.fromkeys(keys):
             authors[name].append(paper)
         if paper.organization:
             orgs[_name_key(paper.organization)].append(paper)
