@@ -5,7 +5,8 @@ It remembers, between builds:
   entry file's size and times, so a file that did not change is not read again;
 - rendered Markdown, math and BibTeX of each entry, for one site address;
 - the words related papers are found by, for each entry;
-- the related papers, for one exact set of entries;
+- the related papers, for one exact set of entries, and how many entries have each
+  word (brought up to date by the entries added and removed);
 - the cards most listings show, by what each paper's view is made from;
 - the templates, compiled, and the templates each one uses;
 - for each output file, a fingerprint of everything that went into it,
@@ -45,7 +46,7 @@ from typing import Any
 
 from generator import __version__
 
-FORMAT = 7
+FORMAT = 8
 MAGIC = b"paperfeed-cache\n"
 CACHE_DIR = ".paperfeed-cache"
 
@@ -78,6 +79,7 @@ class BuildCache:
     site_address: bytes = b""  # digest of the base_url the markup holds (BibTeX's url)
     words: dict[bytes, Any] = field(default_factory=dict)  # entry digest -> related.Words
     related: tuple[bytes, dict[str, tuple[str, ...]]] = (b"", {})  # (digest of all entries, slug -> slugs)
+    word_counts: tuple[frozenset, dict[str, int]] = (frozenset(), {})  # (entries counted, word -> how many have it)
     # (card template + settings, shared cards: UTF-8, or a related-list card as render.CardPatch)
     cards: tuple[bytes, dict[tuple[bytes, int], bytes | tuple]] = (b"", {})
     outputs: dict[str, bytes] = field(default_factory=dict)  # output path -> fingerprint

@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from itertools import chain
 
 from generator.models import Paper
@@ -62,12 +63,13 @@ def _first_words(text: str) -> list[str]:
         size *= 2
 
 
-def related_papers(papers: tuple[Paper, ...], limit: int = 5,
-                   words: list[Words] | None = None) -> dict[str, tuple[Paper, ...]]:
+def related_papers(papers: tuple[Paper, ...], limit: int = 5, words: list[Words] | None = None,
+                   frequency: Mapping[str, int] | None = None) -> dict[str, tuple[Paper, ...]]:
     """slug → up to `limit` related papers, best first. `papers` in listing order;
-    `words[i]` (from `paper_words`) when the caller has them cached."""
+    `words[i]` (from `paper_words`) when the caller has them cached, and `frequency`, how
+    many of the papers have each word (word_frequency), when it keeps that too."""
     words = words if words is not None else [paper_words(p) for p in papers]
-    frequency = Counter(chain.from_iterable(ws for ws, _ in words))  # counted at C speed
+    frequency = frequency if frequency is not None else word_frequency(words)
     followed = {w for w, count in frequency.items() if 1 < count <= MAX_SHARED}
     postings: dict[str, list[int]] = defaultdict(list)
     keywords: list[list[str]] = []
@@ -104,6 +106,11 @@ def related_papers(papers: tuple[Paper, ...], limit: int = 5,
             chosen += _tag_neighbours(index, paper, by_tag, position, set(chosen), limit - len(chosen))
         result[paper.slug] = tuple(papers[i] for i in chosen)
     return result
+
+
+def word_frequency(words: Iterable[Words]) -> dict[str, int]:
+    """How many papers have each word (a paper's words are distinct), counted at C speed."""
+    return dict(Counter(chain.from_iterable(ws for ws, _ in words)))
 
 
 def _tag_neighbours(index: int, paper: Paper, by_tag: dict, position: dict, taken: set, wanted: int) -> list[int]:

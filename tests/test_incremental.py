@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -369,6 +370,7 @@ def test_random_edits_give_what_a_cold_build_gives(make_site, tmp_path, seed):
     other papers: after each, a rebuild equals a cold build of the same content, byte for byte."""
     from datetime import date
 
+    from generator import cache as cache_module
     from generator.build import build_site
 
     rng = random.Random(seed)
@@ -394,6 +396,12 @@ def test_random_edits_give_what_a_cold_build_gives(make_site, tmp_path, seed):
         elif len(entries) > 2:
             pick.unlink()
         build_site(content, out, today)
+        # The word counts related papers use, brought up to date by the entries added and removed:
+        # those of the entries there are now (the cache this process saved, as it kept it).
+        kept = cache_module._warm[str(cache_module.cache_path(content))][1]
+        counted, counts = kept.word_counts
+        assert counted == set(kept.words) == set(kept.entries)
+        assert counts == Counter(word for found, _ in kept.words.values() for word in found)
         copy = tmp_path / f"copy-{step}"
         shutil.copytree(content, copy / "content")
         build_site(copy / "content", copy / "out", today, use_cache=False)
