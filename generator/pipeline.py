@@ -137,25 +137,26 @@ def cached_related(papers: tuple[Paper, ...], words: list[Words],
                    cache: BuildCache) -> dict[str, tuple[Paper, ...]]:
     """Related papers depend on every entry, so they are kept for one exact set of entries."""
     keys = [p.identity() for p in papers]
-    key = digest(*keys)
+    key, live = digest(*keys), set(keys)
     known_key, known = cache.related
     if known_key != key:
-        frequency = cached_word_frequency(keys, words, cache)
+        frequency = cached_word_frequency(keys, live, words, cache)
         computed = related_papers(papers, words=words, frequency=frequency)
         known = {slug: tuple(p.slug for p in found) for slug, found in computed.items()}
         cache.related = (key, known)
-    live = set(keys)  # the words of entries gone were needed until now, to count them out
+    # The words of entries gone were needed until now, to count them out.
     for gone in [k for k in cache.words if k not in live]:
         del cache.words[gone]
     by_slug = {p.slug: p for p in papers}
     return {slug: tuple(by_slug[s] for s in found) for slug, found in known.items()}
 
 
-def cached_word_frequency(keys: list[bytes], words: list[Words], cache: BuildCache) -> dict[str, int]:
+def cached_word_frequency(keys: list[bytes], live: set[bytes], words: list[Words],
+                          cache: BuildCache) -> dict[str, int]:
     """How many entries have each word (related.word_frequency), from the cache's count brought
     up to date by the entries added and removed since: counting every entry's words again is
-    800,000 words at 10,000 papers. `cache.words` must still hold the words of the entries gone."""
-    live = set(keys)
+    800,000 words at 10,000 papers. `live` is set(keys); `cache.words` must still hold the
+    words of the entries gone."""
     counted, counts = cache.word_counts
     gone, added = counted - live, live - counted
     if counted and len(gone) + len(added) < len(live) // 2 and all(k in cache.words for k in gone):
