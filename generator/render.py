@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -24,7 +23,6 @@ from generator.index import (
     MAIN_FEEDS, Group, SiteIndex, feed_urls_of, group_feed_urls, month_key, output_path, paginate, paper_url,
     week_key,
 )
-from generator.models import Paper
 from generator.views import FeedLink, Link, PaperView, PaperViews, SiteView
 from generator.errors import BuildFailed, Problem
 from generator.jobs import Job
@@ -218,7 +216,7 @@ class Renderer:
         """A group's pages, paginated, and its feeds (feeds.feed_jobs). A page, or the feeds, made
         from what the output's copies were made from queue no Job (as in papers()): one edited
         paper changes one page of each of its tags' listings, and those tags' feeds if it is new."""
-        settings, salt, digests_of = self.settings_digest, self._salt("listing.html"), self._digests_of
+        settings, salt, digests_of = self.settings_digest, self._salt("listing.html"), self.views.digests_of
         links = (prev_link, next_link, *see_also)
         group_link = Link(group.name, group.url)
         for page_ in paginate(group.papers, group.url, self.site.per_page):
@@ -245,10 +243,6 @@ class Renderer:
             return False
         self.carried += paths
         return True
-
-    def _digests_of(self, papers: tuple[Paper, ...]) -> bytes:
-        """The papers' views' digests, joined (at C speed: a rebuild asks this of every listing)."""
-        return b"".join(map(self.views.digests.__getitem__, map(_SLUG, papers)))
 
     def _listing_context(self, group: Link, kind: str, heading: str, description: str, prev_link: Link | None,
                          next_link: Link | None, see_also: tuple[Link, ...], url: str, number: int, count: int,
@@ -313,7 +307,7 @@ class Renderer:
                 url = paper_url(paper.slug)
                 key = _page_key(shared, paper.slug, [
                     digests[paper.slug], digests[prev_slug] if prev_slug else _NO_PAPER,
-                    digests[next_slug] if next_slug else _NO_PAPER, self._digests_of(related)])
+                    digests[next_slug] if next_slug else _NO_PAPER, self.views.digests_of(related)])
                 if self._carry(key, (output_path(url), url + "paper.bib")):
                     continue
                 view = self.views[paper.slug]
@@ -337,7 +331,6 @@ class Renderer:
 
 
 _NO_PAPER = bytes(16)  # in a page key, where there is no previous or next paper
-_SLUG = operator.attrgetter("slug")
 
 
 def _page_key(shared: bytes, slug: str, digests: list[bytes]) -> bytes:

@@ -192,6 +192,11 @@ class PaperViews(Mapping[str, PaperView]):
         except KeyError:
             return tuple(self[paper.slug] for paper in papers)
 
+    def digests_of(self, papers: Sequence[Paper]) -> bytes:
+        """The papers' views' digests (see `digests`), joined at C speed: a rebuild asks this of
+        every listing page and every paper's related papers, to key them."""
+        return b"".join(map(self.digests.__getitem__, map(_SLUG, papers)))
+
     def __contains__(self, slug: object) -> bool:  # without making the view, as Mapping's would
         return slug in self._papers
 
