@@ -5,6 +5,8 @@ built (the index, the views, the Jinja environment) without pickling any
 of it: only each piece's result travels back. Results come back in input
 order, so the output is byte-identical to a single-process build. Where
 fork is not available, or the work is small, it runs in this process.
+`in_background` does one piece of work in a forked process while this one
+goes on alone (the build cache's files, written while the pages are planned).
 """
 
 from __future__ import annotations
@@ -73,3 +75,35 @@ def parallel_imap(work: Callable[[int], T], count: int, jobs: int | None = None,
                 yield from part
     finally:
         _work = None
+
+
+def in_background(work: Callable[[], None], jobs: int | None = None) -> Callable[[], bool]:
+    """Start work() in a forked process and go on; the function returned waits for it and
+    tells whether it succeeded. Without fork or a second core, work() runs here and now (an
+    OSError it raises means it failed). The process sees this one's memory as it was when
+    forked; worth it while this one works alone, on one core: not beside a pool."""
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        try:
+            work()
+        except OSError:
+            return lambda: False
+        return lambda: True
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the child: work, then leave without running the parent's exit handlers
+        status = 1
+        try:
+            _die_with_parent(parent)
+            work()
+            status = 0
+        finally:
+            os._exit(status)
+    outcome: list[bool] = []
+
+    def succeeded() -> bool:
+        if not outcome:
+            _, status = os.waitpid(pid, 0)
+            outcome.append(status == 0)
+        return outcome[0]
+    return succeeded

@@ -51,26 +51,30 @@ def test_a_template_error_fails_with_name_and_line(make_site, tmp_path):
     assert snapshot(out) == before
 
 
+@pytest.mark.parametrize("cold", [False, True], ids=["incremental", "cold"])
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_build_that_fails_while_making_pages_leaves_the_cache_as_it_was(make_site, tmp_path, jobs):
-    """The cache is saved only once the site is published: a build that fails on a page's template
-    (its new entry already read and rendered) leaves every file of it as it was."""
-    content = make_site(papers={"2025/first-paper": paper(title="First Paper")})
+def test_a_build_that_fails_while_making_pages_leaves_the_cache_as_it_was(make_site, tmp_path, jobs, cold):
+    """The cache is saved only once the site is published: a build that fails on a page's template,
+    its new entry already read and rendered, leaves every file of it as it was, and nothing beside.
+    (Its entries', texts' and words' files are written ahead: by the build itself for one new entry,
+    by another process, with two jobs, for a cold build of 40 papers, where most of them change.)"""
+    content = make_site(papers={f"2025/paper-{n:02d}": paper(title=f"Paper number {n}") for n in range(40)})
     out, cache = tmp_path / "out", tmp_path / ".paperfeed-cache"
     run_cli("build", "--content", str(content), "--output", str(out), "--jobs", jobs, check=True)
     before, cache_before = snapshot(out), snapshot(cache)
     (content / "papers" / "2025" / "second-paper.yaml").write_text(
-        (content / "papers" / "2025" / "first-paper.yaml").read_text().replace("First Paper", "Second Paper"))
+        (content / "papers" / "2025" / "paper-01.yaml").read_text().replace("Paper number 1", "Second Paper"))
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "404.html").write_text('{% extends "base.html" %}\n{% block main %}\n{{ pgae.title }}\n{% endblock %}\n')
-    result = run_cli("build", "--content", str(content), "--output", str(out), "--jobs", jobs)
+    extra = ("--no-cache",) if cold else ()
+    result = run_cli("build", "--content", str(content), "--output", str(out), "--jobs", jobs, *extra)
     assert result.returncode == 1 and "'pgae' is undefined" in result.stderr
     assert snapshot(out) == before
     assert snapshot(cache) == cache_before
     (tmp_path / "templates" / "404.html").unlink()
-    run_cli("build", "--content", str(content), "--output", str(out), "--jobs", jobs, check=True)
+    run_cli("build", "--content", str(content), "--output", str(out), "--jobs", jobs, *extra, check=True)
     assert "Second Paper" in (out / "papers" / "second-paper" / "index.html").read_text()
-    assert sorted(p.name for p in cache.iterdir()) == sorted(cache_before)  # the same files, two rewritten
+    assert sorted(p.name for p in cache.iterdir()) == sorted(cache_before)  # the same files, some rewritten
 
 
 def test_rebuild_keeps_unchanged_files_and_removes_stale_ones(make_site, tmp_path):

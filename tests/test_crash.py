@@ -416,6 +416,7 @@ def test_a_cache_that_cannot_be_saved_does_not_fail_a_published_build(tmp_path):
     assert result.returncode == 0, result.stderr[-600:]
     assert snapshot(out) == snapshot(probe)
     assert not list((tmp_path / ".paperfeed-cache").glob("*.tmp"))
+    assert not list((tmp_path / ".paperfeed-cache").glob("*.ahead"))  # written by another process, then dropped
 
 
 def test_workers_of_a_killed_build_stop_with_it():

@@ -1,10 +1,12 @@
-"""generator.parallel: work spread over processes, results in order."""
+"""generator.parallel: work spread over processes, results in order; one piece done in the background."""
 
 from __future__ import annotations
 
 import os
 
-from generator.parallel import parallel_imap, parallel_map
+import pytest
+
+from generator.parallel import in_background, parallel_imap, parallel_map
 
 
 def test_parallel_map_gives_every_result_in_order():
@@ -16,3 +18,37 @@ def test_parallel_imap_works_in_other_processes_below_its_threshold_in_this_one(
     assert os.getpid() not in pids and pids
     assert set(parallel_imap(lambda i: os.getpid(), 10, jobs=2)) == {os.getpid()}  # below MIN_PARALLEL
     assert set(parallel_imap(lambda i: os.getpid(), 600, jobs=1)) == {os.getpid()}
+
+
+def test_in_background_works_in_another_process_that_sees_memory_as_it_was(tmp_path):
+    seen = {"value": "before"}
+    report = tmp_path / "report"
+
+    def work():
+        report.write_text(f"{os.getpid()} {seen['value']}")
+
+    succeeded = in_background(work, jobs=2)
+    seen["value"] = "after"  # a change the forked process does not see
+    assert succeeded() is True
+    assert succeeded() is True  # asked again: the same answer, without waiting for a process twice
+    pid, value = report.read_text().split()
+    assert int(pid) != os.getpid() and value == "before"
+
+
+@pytest.mark.parametrize("error", [OSError("disk full"), ValueError("a bug")])
+def test_in_background_tells_when_the_work_failed(error):
+    def work():
+        raise error
+
+    assert in_background(work, jobs=2)() is False
+
+
+def test_with_one_job_the_work_is_done_here_and_now():
+    done = []
+    succeeded = in_background(lambda: done.append(os.getpid()), jobs=1)
+    assert done == [os.getpid()] and succeeded() is True
+
+    def full():
+        raise OSError("disk full")
+
+    assert in_background(full, jobs=1)() is False
