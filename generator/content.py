@@ -12,16 +12,20 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.cache import BuildCache, digest
 from generator.config import SiteConfig, load_site, load_tags
-from generator.entries import check_across, find_entry_files, read_entry
+from generator.entries import check_across, entry_file_names, read_entry
 from generator.errors import BuildFailed, Problem
 from generator.models import PAPER_FIELDS, Content, Paper
 from generator.parallel import parallel_imap
 
+if TYPE_CHECKING:
+    from generator.build import EntryStats
 
-def _stat(path: Path) -> tuple[int, int, int, int] | None:
+
+def _stat(path: str | Path) -> tuple[int, int, int, int] | None:
     try:
         info = os.stat(path)
     except OSError:
@@ -40,7 +44,7 @@ def _unchanged(known: tuple | None, info: tuple[int, int, int, int] | None) -> b
     return key if max(mtime, ctime) < looked_at - 2_000_000_000 else None
 
 
-def _read_bytes(path: Path) -> bytes | None:
+def _read_bytes(path: str | Path) -> bytes | None:
     """The file's bytes, in the system calls that takes (open, read to the end, close):
     Path.read_bytes adds an fstat and an ioctl: 17 µs a file against 11 here."""
     try:
@@ -78,18 +82,20 @@ def find_content_root(path: Path) -> Path | None:
 
 
 def read_content(content: Path, today: date, only: set[Path] | None = None,
-                 cache: BuildCache | None = None, jobs: int | None = None) -> Checked:
+                 cache: BuildCache | None = None, jobs: int | None = None,
+                 seen: EntryStats | None = None) -> Checked:
     """Read and validate everything under `content`.
 
     `only` limits the reported problems to those files (as pre-commit passes
     them), while duplicates are still checked against the whole folder.
     With a `cache`, an entry whose bytes did not change since the last build
-    is not parsed again; the others are parsed on every core.
+    is not parsed again; the others are parsed on every core. `seen`: the entry
+    files' sizes, times and inodes as the build looked at them already.
     """
     site, problems = load_site(content)
     tags, tag_problems = load_tags(content)
     problems += tag_problems
-    paths, layout_problems = find_entry_files(content)
+    paths, layout_problems = entry_file_names(content)
     problems += layout_problems
     vocabulary_path = content / "tags.yaml"
     vocabulary = tags if vocabulary_path.is_file() else None
@@ -100,10 +106,10 @@ def read_content(content: Path, today: date, only: set[Path] | None = None,
         cache.vocabulary = vocabulary_digest
     papers: list[Paper] = []
     keys, fresh = [], []
-    looked_at, files = time.time_ns(), {}
-    for path in paths:
-        name = str(path)
-        info = _stat(path)
+    looked_at, files = seen.looked_at if seen else time.time_ns(), {}
+    stats = seen.stats if seen else {}
+    for name in paths:
+        info = stats.get(name[name.rfind(os.sep, 0, name.rfind(os.sep)) + 1:]) or _stat(name)
         key = _unchanged(cache.files.get(name), info)
         cached = cache.entries.get(key) if key else None
         if cached is not None and cached.added <= today:
@@ -111,39 +117,39 @@ def read_content(content: Path, today: date, only: set[Path] | None = None,
             keys.append(key)
         elif not cache.entries:  # none to find by content (a cold build): the worker reads the file
             key = None
-            fresh.append((path, None, None))
+            fresh.append((name, None, None))
         else:
-            raw = _read_bytes(path)
+            raw = _read_bytes(name)
             key = digest(raw if raw is not None else b"", name)
             cached = cache.entries.get(key) if raw is not None else None
             if cached is not None and cached.added <= today:
                 papers.append(cached)
                 keys.append(key)
             else:
-                fresh.append((path, raw, key))
+                fresh.append((name, raw, key))
         if info is not None:
             files[name] = (*info, looked_at, key)
 
     def read(i: int) -> tuple[tuple | None, list[Problem], bytes]:
-        path, raw, key = fresh[i]
+        name, raw, key = fresh[i]
         if key is None:
-            raw = _read_bytes(path)
-            key = digest(raw if raw is not None else b"", str(path))
-        result = read_entry(path, vocabulary, today, raw, key)
+            raw = _read_bytes(name)
+            key = digest(raw if raw is not None else b"", name)
+        result = read_entry(Path(name), vocabulary, today, raw, key)
         # The paper travels back as its fields (in PAPER_FIELDS' order): made once, here, with its names shared.
         return (None if result.paper is None else result.paper.values()), result.problems, key
 
     # Taken as they come, so the names are shared while the workers go on.
-    for (path, _, _), (values, found, key) in zip(fresh, parallel_imap(read, len(fresh), jobs)):
+    for (name, _, _), (values, found, key) in zip(fresh, parallel_imap(read, len(fresh), jobs)):
         problems += found
         if values:
             paper = _with_shared_names(values)
             papers.append(paper)
             cache.entries[key] = paper
         keys.append(key)
-        known = files.get(str(path))
+        known = files.get(name)
         if known and known[5] is None:  # read by the worker: its digest is known now
-            files[str(path)] = (*known[:5], key)
+            files[name] = (*known[:5], key)
     cache.files = files
     live = set(keys)  # forget entries that no longer exist, so the cache does not grow forever
     for key in [k for k in cache.entries if k not in live]:
@@ -153,7 +159,7 @@ def read_content(content: Path, today: date, only: set[Path] | None = None,
         wanted = {p.resolve() for p in only}
         problems = [p for p in problems if Path(p.path).resolve() in wanted]
     papers.sort(key=lambda p: p.sort_key)
-    checked_count = len(paths) if only is None else len([p for p in paths if p.resolve() in wanted])
+    checked_count = len(paths) if only is None else len([p for p in paths if Path(p).resolve() in wanted])
     return Checked(site, Content(tuple(papers), tags), problems, checked_count)
 
 
@@ -177,9 +183,9 @@ def _with_shared_names(fields: tuple) -> Paper:
 
 
 def load_valid_content(content: Path, today: date, cache: BuildCache | None = None,
-                       jobs: int | None = None) -> tuple[SiteConfig, Content]:
+                       jobs: int | None = None, seen: EntryStats | None = None) -> tuple[SiteConfig, Content]:
     """Everything, or BuildFailed with every problem."""
-    checked = read_content(content, today, cache=cache, jobs=jobs)
+    checked = read_content(content, today, cache=cache, jobs=jobs, seen=seen)
     if checked.problems or checked.site is None:
         raise BuildFailed(checked.problems)
     return checked.site, checked.content

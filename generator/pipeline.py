@@ -22,7 +22,7 @@ from pathlib import Path
 
 import jinja2
 
-from generator.build import BuildResult, Progress, Stages, no_progress
+from generator.build import BuildResult, EntryStats, Progress, Stages, no_progress
 from generator.cache import (
     BIG_TABLES, SHARDS, BuildCache, Shards, cache_path, changed_shards, digest, discard_shards, load_cache, save_cache,
     write_shards_ahead, write_stamp,
@@ -47,11 +47,11 @@ from generator.writer import Publication, forget_build_id, read_build_id, write_
 
 
 def build_everything(content: Path, output: Path, today: date, use_cache: bool, jobs: int | None,
-                     progress: Progress, stages: Stages, stamp: str, started: float) -> BuildResult:
+                     progress: Progress, stages: Stages, stamp: str, seen: EntryStats, started: float) -> BuildResult:
     """Every stage, for a build whose inputs changed (or with no usable cache)."""
     cache_file = cache_path(content)
     cache = load_cache(cache_file) if use_cache else BuildCache()
-    site, papers = load_valid_content(content, today, cache, jobs)
+    site, papers = load_valid_content(content, today, cache, jobs, seen)
     stages.done("read and validate")
     index = build_index(papers.papers, papers.tags)
     texts, words = cached_texts(papers.papers, site.base_url, cache, jobs)

@@ -256,6 +256,28 @@ def test_one_process_building_again_reuses_the_cache_it_saved(site, tmp_path, mo
     assert tree(out) == tree(tmp_path / "fresh-last" / "out")
 
 
+def test_a_build_asks_each_entry_files_size_and_times_once(site, tmp_path, monkeypatch):
+    """The input stamp looks at every entry file (to see whether anything changed at all);
+    reading the content takes what it found, not a second system call per entry."""
+    from datetime import date
+
+    from generator import content as content_module
+    from generator.build import build_site
+
+    asked = []
+    stat = content_module._stat
+    monkeypatch.setattr(content_module, "_stat", lambda path: asked.append(path) or stat(path))
+    out, today = tmp_path / "out", date.today()
+    build_site(site, out, today, use_cache=False)
+    EDITS["add an entry"](site)
+    build_site(site, out, today)
+    assert asked == []
+    fresh = tmp_path / "fresh"
+    shutil.copytree(site, fresh / "content")
+    build(fresh / "content", fresh / "out", "--no-cache")
+    assert tree(out) == tree(fresh / "out")
+
+
 def test_a_rebuild_parses_only_the_templates_that_changed(site, tmp_path, monkeypatch):
     """Templates compiled, and the templates each one uses, are kept in the build cache:
     a rebuild parses none again but the one that was edited."""

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from generator import config, entries
 from generator.content import load_valid_content
-from generator.entries import LINK_KINDS, Links, PaperEntry, find_entry_files
+from generator.entries import LINK_KINDS, Links, PaperEntry, entry_file_names, find_entry_files
 from generator.errors import Problem
 from generator.models import Paper
 from generator.views import TextPieces
@@ -136,7 +136,7 @@ def walk_the_slow_way(content: Path) -> tuple[list[Path], list[Problem]]:
     return found, problems
 
 
-def test_finding_entry_files_is_the_slow_walk(tmp_path):
+def test_finding_entry_files_is_the_slow_walk(tmp_path, monkeypatch):
     content = tmp_path / "content"
     year = content / "papers" / "2025"
     year.mkdir(parents=True)
@@ -162,6 +162,14 @@ def test_finding_entry_files_is_the_slow_walk(tmp_path):
     os.symlink(tmp_path, content / "papers" / "2022")
     for where in (content, Path(os.path.relpath(content))):
         assert find_entry_files(where) == walk_the_slow_way(where)
+    # As strings (what a build reads them by, and keys its cache by): each as str(Path) writes it.
+    for where in (str(content) + "/", "./" + os.path.relpath(content), "."):
+        with monkeypatch.context() as patch:
+            if where == ".":
+                patch.chdir(content)
+            names, _ = entry_file_names(Path(where))
+            assert names == [str(path) for path in walk_the_slow_way(Path(where))[0]]
+            assert where != "." or "papers/2025/a.yaml" in names  # not ./papers/2025/a.yaml
 
 
 @settings(max_examples=100, deadline=None, database=None)
