@@ -42,6 +42,7 @@ import json
 import os
 import pickle
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -244,22 +245,22 @@ def write_shards_ahead(path: Path, shards: Shards) -> None:
         _write_checked(_ahead_path(path, name), value)
 
 
-def discard_shards(path: Path, shards: Shards) -> None:
+def discard_shards(path: Path, shards: Iterable[tuple[str, int]]) -> None:
     """Remove what `write_shards_ahead` wrote, for a build that failed or could not write them all."""
     for name in shards:
         _ahead_path(path, name).unlink(missing_ok=True)
 
 
-def save_cache(path: Path, cache: BuildCache, ahead: Shards | None = None) -> bool:
+def save_cache(path: Path, cache: BuildCache, ahead: dict[tuple[str, int], tuple] | None = None) -> bool:
     """Write the cache atomically, each shard only if its keys changed; False when it cannot
     be written (a full disk, say). The site is published by then, and a missing cache only
-    makes the next build cold. `ahead`: the changed shards of BIG_TABLES, as written by
-    `write_shards_ahead` (their tables unchanged since), put in place here."""
+    makes the next build cold. `ahead`: the keys of each changed shard of BIG_TABLES, as
+    `write_shards_ahead` wrote them (their tables unchanged since), put in place here."""
     tables = tuple(SHARDS) if ahead is None else tuple(table for table in SHARDS if table not in BIG_TABLES)
     ahead = ahead or {}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for name, (keys, _) in ahead.items():
+        for name, keys in ahead.items():
             os.replace(_ahead_path(path, name), _shard_path(path, *name))
             cache.shard_keys[name] = keys
         for name, (keys, value) in changed_shards(cache, tables).items():

@@ -24,7 +24,7 @@ import jinja2
 
 from generator.build import BuildResult, EntryStats, Progress, Stages, no_progress
 from generator.cache import (
-    BIG_TABLES, SHARDS, BuildCache, Shards, cache_path, changed_shards, digest, discard_shards, load_cache, save_cache,
+    BIG_TABLES, SHARDS, BuildCache, cache_path, changed_shards, digest, discard_shards, load_cache, save_cache,
     write_shards_ahead, write_stamp,
 )
 from generator.config import SiteConfig
@@ -185,28 +185,31 @@ def cached_word_frequency(keys: list[bytes], live: set[bytes], words: list[Words
 
 
 @contextlib.contextmanager
-def cache_written_ahead(cache_file: Path, cache: BuildCache, jobs: int | None) -> Iterator[Callable[[], Shards | None]]:
+def cache_written_ahead(cache_file: Path, cache: BuildCache,
+                        jobs: int | None) -> Iterator[Callable[[], dict[tuple[str, int], tuple] | None]]:
     """Another process writes the cache files of the entries, texts and words (final once the
     related papers are found) while this one plans the pages, on one core — when most of them
     changed (a cold build, an edit to every entry). A few this process writes itself, now: after
     a fork, it copies each page of its memory it writes to first (~50 ms at 10,000 papers, more
     than writing the shards of one new entry takes). Inside: a function that waits for the
-    writing and gives what was written, for save_cache (None if it failed). When the build
-    fails, what was written is removed."""
-    ahead = changed_shards(cache, BIG_TABLES)
-    many = len(ahead) * 2 >= sum(SHARDS[table] for table in BIG_TABLES)
-    wrote = in_background(functools.partial(write_shards_ahead, cache_file, ahead), jobs if many else 1)
+    writing and gives the keys of the shards written, for save_cache (None if it failed). When
+    the build fails, what was written is removed."""
+    shards = changed_shards(cache, BIG_TABLES)
+    many = len(shards) * 2 >= sum(SHARDS[table] for table in BIG_TABLES)
+    wrote = in_background(functools.partial(write_shards_ahead, cache_file, shards), jobs if many else 1)
+    keys = {name: shard_keys for name, (shard_keys, _) in shards.items()}
+    del shards  # the tables split in shards are the writer's: not held by this process through its peak
 
-    def written() -> Shards | None:
+    def written() -> dict[tuple[str, int], tuple] | None:
         if wrote():
-            return ahead
-        discard_shards(cache_file, ahead)  # what it did write
+            return keys
+        discard_shards(cache_file, keys)  # what it did write
         return None
     try:
         yield written
     except BaseException:
         wrote()
-        discard_shards(cache_file, ahead)
+        discard_shards(cache_file, keys)
         raise
 
 
