@@ -50,19 +50,25 @@ def _run_chunk(bounds: tuple[int, int]) -> list:
 
 
 def parallel_map(work: Callable[[int], T], count: int, jobs: int | None = None,
-                 min_parallel: int = MIN_PARALLEL) -> list[T]:
-    """[work(0), work(1), …, work(count - 1)], computed by `jobs` processes."""
-    return list(parallel_imap(work, count, jobs, min_parallel=min_parallel))
+                 min_parallel: int = MIN_PARALLEL, max_chunk: int = 256,
+                 meanwhile: Callable[[], None] | None = None) -> list[T]:
+    """[work(0), work(1), …, work(count - 1)], computed by `jobs` processes (see parallel_imap)."""
+    return list(parallel_imap(work, count, jobs, max_chunk, min_parallel, meanwhile))
 
 
 def parallel_imap(work: Callable[[int], T], count: int, jobs: int | None = None,
-                  max_chunk: int = 256, min_parallel: int = MIN_PARALLEL) -> Iterator[T]:
+                  max_chunk: int = 256, min_parallel: int = MIN_PARALLEL,
+                  meanwhile: Callable[[], None] | None = None) -> Iterator[T]:
     """work(0), work(1), … in order, as they are ready: the caller can write each result
     away while the workers go on, so results never pile up in memory. Below `min_parallel`
-    pieces it runs in this process."""
+    pieces it runs in this process. `meanwhile()` is this process's own work, done while the
+    workers work (first, when there are none): Python code, as the pool's threads hand out
+    the pieces and take the results only when it lets go of the interpreter's lock (every 5 ms)."""
     global _work
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 2 or count < min_parallel or "fork" not in multiprocessing.get_all_start_methods():
+        if meanwhile:
+            meanwhile()
         yield from (work(i) for i in range(count))
         return
     # A few chunks per worker evens out uneven pieces; a cap keeps each one's results small.
@@ -71,7 +77,10 @@ def parallel_imap(work: Callable[[int], T], count: int, jobs: int | None = None,
     try:
         with multiprocessing.get_context("fork").Pool(jobs, _die_with_parent, (os.getpid(),)) as pool:
             bounds = [(s, min(s + chunk, count)) for s in range(0, count, chunk)]
-            for part in pool.imap(_run_chunk, bounds):
+            parts = pool.imap(_run_chunk, bounds)
+            if meanwhile:
+                meanwhile()
+            for part in parts:
                 yield from part
     finally:
         _work = None

@@ -40,7 +40,8 @@ from generator.render import CARD_TEMPLATE, Renderer
 from generator.search import index_search, render_search_page, search_paths
 from generator.sitedata import papers_json, record_digests, robots_txt, sitemap_xml
 from generator.theme import (
-    CompiledTemplates, TemplateDigests, find_theme, load_templates, make_environment, static_files, template_problem,
+    CompiledTemplates, TemplateDigests, Theme, find_theme, load_templates, make_environment, static_files,
+    template_problem,
 )
 from generator.views import PaperView, TextPieces, paper_views, site_view, text_pieces
 from generator.writer import Publication, forget_build_id, read_build_id, write_build_id
@@ -73,21 +74,19 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
         renderer = Renderer(env, site, site_view(site), index, views, related, planned, template_digests,
                             known_outputs=previous, settings_digest=fingerprinter.shared)
         catalogue = feed_catalogue(site, index)  # every feed: listed on the feeds page and in the OPML file
-        try:
-            queue_pages(renderer, catalogue)
-        except jinja2.TemplateError as exc:  # a broken template found while planning (e.g. its syntax)
-            raise BuildFailed([template_problem(exc)]) from exc
-        feeds = feed_jobs(site, index, views, renderer.carried_groups, renderer.feed_keys, catalogue)
-        planned += feeds
-        carried = renderer.carried  # files known current without a Job (see Renderer.papers and .listing)
-        # First: papers.json is the costliest file of all, and a rebuild's workers take files in order.
-        # A rebuild copies unchanged entries' records from the output's papers.json (sitedata.py).
         reuse = ((output / "papers.json", cache.papers_json[1])
                  if "papers.json" in previous and cache.papers_json[0] == fingerprinter.shared else None)
-        planned[:0] = data_jobs(site, index, [job.path for job in planned] + carried, reuse)
-        planned += [Job(f"static/{rel}", source.read_bytes(), lambda s=source: s.read_bytes())
-                    for rel, source in static_files(theme).items()]
-        stages.done("plan")
+        feeds: list[Job] = []
+
+        def plan() -> None:
+            feeds.extend(plan_files(renderer, catalogue, reuse, theme))
+            stages.done("plan")
+
+        # The cards most pages show are made on every core while this process plans the pages.
+        load_templates(env, [CARD_TEMPLATE])
+        cached_cards(renderer, site, cache, jobs, meanwhile=plan)
+        stages.done("cards")
+        carried = renderer.carried  # files known current without a Job (see Renderer.papers and .listing)
         # The search bundle is not a job (Pagefind writes it), so its files join the previous ones here.
         with Publication(output, set(previous) | search_paths(output) if same_output else None) as publication:
             # two outputs at one path: fail before any work
@@ -98,11 +97,9 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
                 todo = keep_current(planned, current, carried, publication)
             else:  # nothing to compare with: every file is made, and fingerprinted by the worker making it
                 fingerprints, todo = {}, planned
-            stages.done("fingerprint")
             if todo:
                 load_templates(env, template_digests.used())
-                cached_cards(renderer, site, cache, jobs)
-            stages.done("cards")
+            stages.done("fingerprint")
             fingerprints |= make_files(todo, jobs, publication, progress, None if previous else fingerprinter)
             stages.done("render")
             index_search(site, publication)  # over the staged pages: committed with them, or not at all
@@ -123,6 +120,26 @@ def build_everything(content: Path, output: Path, today: date, use_cache: bool, 
                                  "feeds": feeds_count})
         return BuildResult(len(papers.papers), pages, len(paths), feeds_count,
                            len(todo), stats, time.perf_counter() - started, stages.times)
+
+
+def plan_files(renderer: Renderer, catalogue: list[FeedInfo], reuse: tuple[Path, bytes] | None,
+               theme: Theme) -> list[Job]:
+    """Every file's Job, into renderer.jobs in the order they are made (those known current
+    go to renderer.carried instead). `reuse`: the output's papers.json and the digests of the
+    entries it was made from, when it can be reused (sitedata.papers_json). Returns the feeds'."""
+    try:
+        queue_pages(renderer, catalogue)
+    except jinja2.TemplateError as exc:  # a broken template found while planning (e.g. its syntax)
+        raise BuildFailed([template_problem(exc)]) from exc
+    site, index, planned = renderer.site, renderer.index, renderer.jobs
+    feeds = feed_jobs(site, index, renderer.views, renderer.carried_groups, renderer.feed_keys, catalogue)
+    planned += feeds
+    # First: papers.json is the costliest file of all, and a rebuild's workers take files in order.
+    # A rebuild copies unchanged entries' records from the output's papers.json (sitedata.py).
+    planned[:0] = data_jobs(site, index, [job.path for job in planned] + renderer.carried, reuse)
+    planned += [Job(f"static/{rel}", source.read_bytes(), lambda s=source: s.read_bytes())
+                for rel, source in static_files(theme).items()]
+    return feeds
 
 
 def queue_pages(renderer: Renderer, catalogue: list[FeedInfo]) -> None:
@@ -297,12 +314,14 @@ def keep_current(planned: list[Job], current: list[bool], carried: list[str],
     return todo
 
 
-def cached_cards(renderer: Renderer, site: SiteConfig, cache: BuildCache, jobs: int | None) -> None:
+def cached_cards(renderer: Renderer, site: SiteConfig, cache: BuildCache, jobs: int | None,
+                 meanwhile: Callable[[], None] | None = None) -> None:
     """The cards most pages share, from the cache when the card template and settings are
-    the same, the others made on every core; remembered for the next build."""
+    the same, the others made on every core (while this process does `meanwhile()`);
+    remembered for the next build."""
     key = digest(repr(site), renderer.template_digest(CARD_TEMPLATE))
     known = cache.cards[1] if cache.cards[0] == key else {}
-    cache.cards = (key, renderer.prepare_cards(jobs, known))
+    cache.cards = (key, renderer.prepare_cards(jobs, known, meanwhile))
 
 
 MIN_PARALLEL_FILES = 24

@@ -116,14 +116,15 @@ class Renderer:
     def _render_card(self, paper: PaperView, heading: int, link_day: bool) -> str:
         return self.env.get_template(CARD_TEMPLATE).render(paper=paper, heading=heading, link_day=link_day)
 
-    def prepare_cards(self, jobs: int | None, known: dict[tuple[bytes, int], bytes | CardPatch]
-                      ) -> dict[tuple[bytes, int], bytes | CardPatch]:
+    def prepare_cards(self, jobs: int | None, known: dict[tuple[bytes, int], bytes | CardPatch],
+                      meanwhile: Callable[[], None] | None = None) -> dict[tuple[bytes, int], bytes | CardPatch]:
         """Make, on every core, the cards most pages share — each paper's card on listings
         (heading 2) and in related lists (heading 3) — before the pages are made in worker
         processes, which would otherwise each make their own.
 
         `known` holds an earlier build's cards (made with the same card template and
         settings) by the digest of what each view is made from; those are not made again.
+        `meanwhile()`: this process's own work while the workers make them (parallel_imap).
         Returns this build's shared cards, in the same form."""
         wanted = []
         for slug, digest in self.views.digests.items():
@@ -146,7 +147,9 @@ class Renderer:
             except jinja2.TemplateError as exc:  # made here: a worker's traceback does not travel
                 return template_problem(exc)
 
-        for (view, heading), html in zip(wanted, parallel_map(make, len(wanted), jobs)):
+        # Few chunks: this process hands each out, between its own work (meanwhile).
+        made = parallel_map(make, len(wanted), jobs, max_chunk=1 << 20, meanwhile=meanwhile)
+        for (view, heading), html in zip(wanted, made):
             if isinstance(html, Problem):
                 raise BuildFailed([html])
             self._cards_made[(view.slug, heading, True)] = html

@@ -130,7 +130,7 @@ def test_verbose_lists_each_stage_with_its_time(make_site, tmp_path):
         return [m.group(1) for m in map(stage.match, result.stdout.splitlines()) if m]
 
     assert stages() == ["check inputs", "load the generator", "read and validate", "markdown and math",
-                        "index and related", "plan", "fingerprint", "cards", "render", "search", "write"]
+                        "index and related", "plan", "cards", "fingerprint", "render", "search", "write"]
     assert stages() == ["check inputs"]  # nothing changed: one look at the inputs, and done
 
 
