@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -19,6 +20,27 @@ def test_parallel_imap_works_in_other_processes_below_its_threshold_in_this_one(
     assert set(parallel_imap(lambda i: os.getpid(), 10, jobs=2)) == {os.getpid()}  # below MIN_PARALLEL
     assert set(parallel_imap(lambda i: os.getpid(), 600, jobs=1)) == {os.getpid()}
 
+
+
+def test_meanwhile_is_this_processs_work_while_the_workers_work(tmp_path):
+    """The last piece waits for what `meanwhile` does: were it done only once the results were
+    all taken, that piece would wait in vain."""
+    done = tmp_path / "meanwhile-done"
+
+    def work(i):
+        if i == 599:
+            deadline = time.monotonic() + 20
+            while not done.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            return done.exists(), os.getpid()
+        return True, os.getpid()
+
+    results = parallel_map(work, 600, jobs=2, min_parallel=1, meanwhile=lambda: done.write_text(str(os.getpid())))
+    assert all(ok for ok, _ in results) and os.getpid() not in {pid for _, pid in results}
+    assert done.read_text() == str(os.getpid())
+    order = []  # without workers, it comes first
+    parallel_map(lambda i: order.append(i), 3, jobs=2, meanwhile=lambda: order.append("meanwhile"))
+    assert order == ["meanwhile", 0, 1, 2]
 
 def test_in_background_works_in_another_process_that_sees_memory_as_it_was(tmp_path):
     seen = {"value": "before"}
