@@ -42,7 +42,6 @@ import json
 import os
 import pickle
 import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -235,36 +234,34 @@ def changed_shards(cache: BuildCache, tables: tuple[str, ...] = tuple(SHARDS)) -
     return changed
 
 
-def write_shards_ahead(path: Path, shards: Shards) -> None:
-    """Write `shards` beside the cache under names no build reads; `save_cache` puts them in
-    place once the site is published. A build has another process do it while it plans the
-    pages on one core (pickling the entries and texts of 10,000 papers takes a third of a
-    second), so the tables they are from must not change after. Raises OSError."""
+def write_shards_ahead(path: Path, cache: BuildCache) -> None:
+    """Write the changed shards of BIG_TABLES beside the cache, under names no build reads;
+    `save_cache(ahead=True)` puts them in place once the site is published. A build has another
+    process do it while it plans its pages (pickling the entries and texts of 10,000 papers
+    takes a third of a second), so those tables must not change after. Raises OSError."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    for name, (_, value) in shards.items():
+    for name, (_, value) in changed_shards(cache, BIG_TABLES).items():
         _write_checked(_ahead_path(path, name), value)
 
 
-def discard_shards(path: Path, shards: Iterable[tuple[str, int]]) -> None:
-    """Remove what `write_shards_ahead` wrote, for a build that failed or could not write them all."""
-    for name in shards:
-        _ahead_path(path, name).unlink(missing_ok=True)
+def discard_shards(path: Path) -> None:
+    """Remove whatever `write_shards_ahead` wrote, for a build that failed or could not write them all."""
+    for ahead in path.parent.glob("*.ahead"):
+        ahead.unlink(missing_ok=True)
 
 
-def save_cache(path: Path, cache: BuildCache, ahead: dict[tuple[str, int], tuple] | None = None) -> bool:
+def save_cache(path: Path, cache: BuildCache, ahead: bool = False) -> bool:
     """Write the cache atomically, each shard only if its keys changed; False when it cannot
     be written (a full disk, say). The site is published by then, and a missing cache only
-    makes the next build cold. `ahead`: the keys of each changed shard of BIG_TABLES, as
-    `write_shards_ahead` wrote them (their tables unchanged since), put in place here."""
-    tables = tuple(SHARDS) if ahead is None else tuple(table for table in SHARDS if table not in BIG_TABLES)
-    ahead = ahead or {}
+    makes the next build cold. `ahead`: the changed shards of BIG_TABLES were written by
+    `write_shards_ahead` (from these tables, unchanged since): they are put in place."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for name, keys in ahead.items():
-            os.replace(_ahead_path(path, name), _shard_path(path, *name))
-            cache.shard_keys[name] = keys
-        for name, (keys, value) in changed_shards(cache, tables).items():
-            _write_checked(_shard_path(path, *name), value)
+        for name, (keys, value) in changed_shards(cache).items():
+            if ahead and name[0] in BIG_TABLES:
+                os.replace(_ahead_path(path, name), _shard_path(path, *name))
+            else:
+                _write_checked(_shard_path(path, *name), value)
             cache.shard_keys[name] = keys
         # The main file holds everything else; the shards' tables travel empty in it.
         main = dataclasses.replace(cache, entries={}, markup={}, words={}, cards=(cache.cards[0], {}), shard_keys={})
@@ -272,7 +269,7 @@ def save_cache(path: Path, cache: BuildCache, ahead: dict[tuple[str, int], tuple
         _warm[str(path)] = (_signature(path), cache)
         return True
     except OSError:
-        discard_shards(path, ahead)
+        discard_shards(path)
         path.unlink(missing_ok=True)  # an older cache would describe another output
         return False
 

@@ -24,8 +24,8 @@ import jinja2
 
 from generator.build import BuildResult, EntryStats, Progress, Stages, no_progress
 from generator.cache import (
-    BIG_TABLES, SHARDS, BuildCache, cache_path, changed_shards, digest, discard_shards, load_cache, save_cache,
-    write_shards_ahead, write_stamp,
+    BIG_TABLES, BuildCache, cache_path, digest, discard_shards, load_cache, save_cache, write_shards_ahead,
+    write_stamp,
 )
 from generator.config import SiteConfig
 from generator.content import load_valid_content
@@ -202,31 +202,28 @@ def cached_word_frequency(keys: list[bytes], live: set[bytes], words: list[Words
 
 
 @contextlib.contextmanager
-def cache_written_ahead(cache_file: Path, cache: BuildCache,
-                        jobs: int | None) -> Iterator[Callable[[], dict[tuple[str, int], tuple] | None]]:
+def cache_written_ahead(cache_file: Path, cache: BuildCache, jobs: int | None) -> Iterator[Callable[[], bool]]:
     """Another process writes the cache files of the entries, texts and words (final once the
-    related papers are found) while this one plans the pages, on one core — when most of them
-    changed (a cold build, an edit to every entry). A few this process writes itself, now: after
-    a fork, it copies each page of its memory it writes to first (~50 ms at 10,000 papers, more
-    than writing the shards of one new entry takes). Inside: a function that waits for the
-    writing and gives the keys of the shards written, for save_cache (None if it failed). When
-    the build fails, what was written is removed."""
-    shards = changed_shards(cache, BIG_TABLES)
-    many = len(shards) * 2 >= sum(SHARDS[table] for table in BIG_TABLES)
-    wrote = in_background(functools.partial(write_shards_ahead, cache_file, shards), jobs if many else 1)
-    keys = {name: shard_keys for name, (shard_keys, _) in shards.items()}
-    del shards  # the tables split in shards are the writer's: not held by this process through its peak
+    related papers are found) while this one plans the pages, on one core — when the build
+    read none of them from the cache (a cold build), so all are new. The few a rebuild
+    changes are not worth a fork: this process would then copy each page of its memory it
+    writes to first (~50 ms at 10,000 papers, more than writing the shards of one new entry
+    takes); save_cache writes them. Inside: a function that waits for the writing and tells
+    whether it was done, for save_cache. When the build fails, what was written is removed."""
+    if any(table in BIG_TABLES for table, _ in cache.shard_keys):
+        yield lambda: False
+        return
+    wrote = in_background(functools.partial(write_shards_ahead, cache_file, cache), jobs)
 
-    def written() -> dict[tuple[str, int], tuple] | None:
-        if wrote():
-            return keys
-        discard_shards(cache_file, keys)  # what it did write
-        return None
+    def written() -> bool:
+        if not wrote():
+            discard_shards(cache_file)  # what it did write
+        return wrote()
     try:
         yield written
     except BaseException:
         wrote()
-        discard_shards(cache_file, keys)
+        discard_shards(cache_file)
         raise
 
 

@@ -56,8 +56,8 @@ def test_a_template_error_fails_with_name_and_line(make_site, tmp_path):
 def test_a_build_that_fails_while_making_pages_leaves_the_cache_as_it_was(make_site, tmp_path, jobs, cold):
     """The cache is saved only once the site is published: a build that fails on a page's template,
     its new entry already read and rendered, leaves every file of it as it was, and nothing beside.
-    (Its entries', texts' and words' files are written ahead: by the build itself for one new entry,
-    by another process, with two jobs, for a cold build of 40 papers, where most of them change.)"""
+    (A cold build has its entries', texts' and words' files written ahead, while it plans its pages:
+    by another process with two jobs, by itself with one; a rebuild writes them after.)"""
     content = make_site(papers={f"2025/paper-{n:02d}": paper(title=f"Paper number {n}") for n in range(40)})
     out, cache = tmp_path / "out", tmp_path / ".paperfeed-cache"
     run_cli("build", "--content", str(content), "--output", str(out), "--jobs", jobs, check=True)
