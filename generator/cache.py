@@ -28,8 +28,8 @@ values hold in (the tag vocabulary, the site's address, the card template and se
 unexpected — another generator version, a truncated or corrupt file, a shard
 from another context — is dropped: a stale cache is rebuilt, never trusted. Every
 file is written atomically, and put in place only once the site was published
-(the shards of entries, texts and words are written ahead, under other names, by
-another process while the build plans its pages). A process that builds again
+(in a cold build, the shards of entries, texts and words are written ahead, under
+other names, by another process while the build plans its pages). A process that builds again
 (`serve`) keeps the cache it saved in memory, and uses it while none of the files
 changed on disk.
 """
