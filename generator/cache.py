@@ -36,6 +36,7 @@ changed on disk.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -245,9 +246,11 @@ def write_shards_ahead(path: Path, cache: BuildCache) -> None:
 
 
 def discard_shards(path: Path) -> None:
-    """Remove whatever `write_shards_ahead` wrote, for a build that failed or could not write them all."""
+    """Remove whatever `write_shards_ahead` wrote, for a build that failed or could not write them
+    all: no build reads them, so one that cannot be removed is left."""
     for ahead in path.parent.glob("*.ahead"):
-        ahead.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            ahead.unlink(missing_ok=True)
 
 
 def save_cache(path: Path, cache: BuildCache, ahead: bool = False) -> bool:
@@ -266,6 +269,7 @@ def save_cache(path: Path, cache: BuildCache, ahead: bool = False) -> bool:
         # The main file holds everything else; the shards' tables travel empty in it.
         main = dataclasses.replace(cache, entries={}, markup={}, words={}, cards=(cache.cards[0], {}), shard_keys={})
         _write_checked(path, main)
+        discard_shards(path)  # any left by a build killed before it saved (they can be the whole cache)
         _warm[str(path)] = (_signature(path), cache)
         return True
     except OSError:

@@ -256,6 +256,24 @@ def test_one_process_building_again_reuses_the_cache_it_saved(site, tmp_path, mo
     assert tree(out) == tree(tmp_path / "fresh-last" / "out")
 
 
+def test_files_written_ahead_by_a_killed_build_are_removed_by_the_next(site, tmp_path):
+    """A cold build writes its entries', texts' and words' cache files ahead under other names
+    (cache.write_shards_ahead); killed before it saved, it leaves them: the next build that
+    saves the cache removes them, and they never stand in for a shard."""
+    out, cache = tmp_path / "out", tmp_path / ".paperfeed-cache"
+    build(site, out)
+    shard = sorted(cache.glob("entries-*.pickle"))[0]
+    left = shard.with_suffix(".ahead")
+    left.write_bytes(b"left by a killed build")
+    EDITS["add an entry"](site)
+    build(site, out)
+    assert not list(cache.glob("*.ahead"))
+    fresh = tmp_path / "fresh"
+    shutil.copytree(site, fresh / "content")
+    build(fresh / "content", fresh / "out", "--no-cache")
+    assert tree(out) == tree(fresh / "out")
+
+
 def test_a_build_asks_each_entry_files_size_and_times_once(site, tmp_path, monkeypatch):
     """The input stamp looks at every entry file (to see whether anything changed at all);
     reading the content takes what it found, not a second system call per entry."""
