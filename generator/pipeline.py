@@ -331,10 +331,11 @@ MIN_PARALLEL_FILES = 1000
 
 def make_files(todo: list[Job], jobs: int | None, publication: Publication, progress: Progress = no_progress,
                fingerprinter: Fingerprinter | None = None) -> dict[str, bytes]:
-    """Make each file on every core; the worker that makes one stages it, so only the
-    outcome comes back, never the bytes. With a `fingerprinter`, the worker fingerprints
-    each job too (returned by path): a cold build has no earlier ones to compare first,
-    and a worker reading a job's inputs twice costs less than another pass over them all."""
+    """Make each file on every core (fewer than MIN_PARALLEL_FILES in this process); the worker
+    that makes one stages it, so only the outcome comes back, never the bytes. With a
+    `fingerprinter`, the worker fingerprints each job too (returned by path): a cold build has
+    no earlier ones to compare first, and a worker reading a job's inputs twice costs less than
+    another pass over them all."""
     def make(i: int) -> tuple[int | Problem | BuildFailed, bytes]:
         job = todo[i]
         fingerprint = fingerprinter.of(job) if fingerprinter else b""
