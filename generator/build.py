@@ -69,8 +69,8 @@ def build_site(content: Path, output: Path, today: date, *, use_cache: bool = Tr
     stages = Stages(progress)
     check_output_folder(output, content)
     cache_file = cache_path(content)
-    stamp, seen = input_stamp(content)
-    stamp = stamp.hex()
+    inputs, seen = input_stamp(content)
+    stamp = inputs.hex()
     last = read_stamp(cache_file) if use_cache else {}
     if (last.get("stamp") == stamp and last.get("output") == str(output.resolve()) and output.is_dir()
             and last.get("build") == read_build_id(output)):
@@ -117,9 +117,10 @@ def input_stamp(content: Path) -> tuple[bytes, EntryStats]:
     Taken before reading, so an edit made during a build makes the next
     build's stamp differ. Equal stamps mean the previous output is still right.
     """
-    root = content.resolve().parent
-    folders = {content.resolve(), root / "themes", root / "templates", root / "static", BUNDLED_THEMES.resolve()}
-    papers = os.path.join(content.resolve(), "papers")
+    resolved = content.resolve()
+    root = resolved.parent
+    folders = {resolved, root / "themes", root / "templates", root / "static", BUNDLED_THEMES.resolve()}
+    papers = os.path.join(resolved, "papers")
     looked_at, stats = time.time_ns(), {}
     h = hashlib.blake2b(CODE_DIGEST, digest_size=16)  # new code may make other output
     for folder in sorted(folders):

@@ -109,6 +109,7 @@ def read_content(content: Path, today: date, only: set[Path] | None = None,
     looked_at, files = seen.looked_at if seen else time.time_ns(), {}
     stats = seen.stats if seen else {}
     for name in paths:
+        # keyed by "<year>/<file>": the name's last two parts
         info = stats.get(name[name.rfind(os.sep, 0, name.rfind(os.sep)) + 1:]) or _stat(name)
         key = _unchanged(cache.files.get(name), info)
         cached = cache.entries.get(key) if key else None
